@@ -1,0 +1,1 @@
+//! meshinject: Istio-compatible sidecar injection.
