@@ -1,1 +1,7 @@
 //! meshinject: Istio-compatible sidecar injection.
+//!
+//! [`inject`] is the pure engine shared by the admission webhook and
+//! `meshinject kube-inject`.
+
+pub mod gojson;
+pub mod inject;
