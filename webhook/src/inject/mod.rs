@@ -3,6 +3,8 @@
 //! Everything here is a pure function of its inputs (pod, configuration,
 //! cluster facts); the webhook server and `kube-inject` are thin callers.
 
+pub mod annotations;
+pub mod decide;
 pub mod order;
 pub mod pod;
 pub mod probes;
