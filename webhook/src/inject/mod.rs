@@ -5,8 +5,10 @@
 
 pub mod annotations;
 pub mod decide;
+pub mod images;
 pub mod order;
 pub mod pod;
 pub mod probes;
 pub mod prometheus;
 pub mod status;
+pub mod workloads;
