@@ -5,3 +5,4 @@
 
 pub mod gojson;
 pub mod inject;
+pub mod kube_inject;
