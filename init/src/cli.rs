@@ -432,7 +432,7 @@ pub fn usage() -> String {
             _ => continue,
         };
         out.push_str(&format!("  {names:<42} {}", spec.help));
-        if let Some(d) = spec.default.filter(|d| !d.is_empty()) {
+        if let Some(d) = spec.default.filter(|d| !d.is_empty() && *d != "false") {
             out.push_str(&format!(" (default {d})"));
         }
         if !spec.envs.is_empty() {

@@ -108,12 +108,12 @@ fn diff(expected: &[&str], actual: &[&str]) -> String {
         if i < n && j < m && expected[i] == actual[j] {
             ops.push((' ', expected[i]));
             (i, j) = (i + 1, j + 1);
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            ops.push(('+', actual[j]));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             ops.push(('-', expected[i]));
             i += 1;
+        } else {
+            ops.push(('+', actual[j]));
+            j += 1;
         }
     }
     let near_change = |k: usize| {
@@ -160,7 +160,7 @@ fn run_case(dir: &Path, case: &Case) -> Result<(), String> {
     match expected == actual {
         true => Ok(()),
         false => Err(format!(
-            "stdout differs from {}\n{}",
+            "stdout differs from {} (- golden, + mesh-init)\n{}",
             case.golden,
             diff(&expected, &actual)
         )),
@@ -211,7 +211,7 @@ fn diff_shows_changed_lines_with_context() {
     );
     assert_eq!(
         d,
-        "    ...\n      b\n      c\n    + X\n    - d\n      e\n      f\n"
+        "    ...\n      b\n      c\n    - d\n    + X\n      e\n      f\n"
     );
     assert_eq!(
         expected_lines("iptables-save\n* nat\nCOMMIT\nip6tables-save"),
