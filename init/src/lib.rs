@@ -1,5 +1,9 @@
 //! `mesh-init`: a drop-in replacement for Istio's `istio-iptables`.
 //!
-//! Flags and environment become a validated [`config`]; the pure [`plan`]
-//! turns it into one `iptables-restore` payload per address family; `apply`
+//! Flags and environment are parsed by [`cli`] and become a validated [`config`]; the
+//! pure [`plan`] turns it into one `iptables-restore` payload per address family; `apply`
 //! writes those payloads into the current network namespace.
+
+pub mod cli;
+pub mod config;
+pub mod plan;
