@@ -4,6 +4,7 @@
 //! cluster facts); the webhook server and `kube-inject` are thin callers.
 
 pub mod annotations;
+pub mod cluster;
 pub mod decide;
 pub mod images;
 pub mod order;
