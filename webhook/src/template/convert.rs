@@ -89,7 +89,6 @@ fn k8s(j: Option<&J>, k: K) -> Value {
             .and_then(J::as_number)
             .map_or(Value::Int(0), |n| number(n, false)),
         K::Bool => Value::Bool(j.and_then(J::as_bool).unwrap_or(false)),
-        K::Float => Value::Float(j.and_then(J::as_f64).unwrap_or(0.0)),
         K::StrMap => str_map(j),
         K::List(elem) => match j {
             Some(J::Array(a)) => Value::List(a.iter().map(|x| k8s(Some(x), *elem)).collect()),
@@ -129,7 +128,7 @@ fn proto(j: Option<&J>, p: P) -> Value {
     let j = present(j);
     match p {
         P::Str => Value::String(j.and_then(J::as_str).unwrap_or("").into()),
-        P::Int | P::Int64 => j
+        P::Int => j
             .and_then(J::as_number)
             .map_or(Value::Int(0), |n| number(n, false)),
         P::Bool => Value::Bool(j.and_then(J::as_bool).unwrap_or(false)),
@@ -294,7 +293,6 @@ fn proto_field_to_go(v: &J, p: P) -> J {
             Some((secs, nanos)) => serde_json::json!({"Seconds": secs, "Nanos": nanos}),
             None => v.clone(),
         },
-        (P::Int64, J::String(s)) => s.parse::<i64>().map_or(v.clone(), J::from),
         (P::Msg(name), J::Object(_)) => proto_json_to_go(v, name),
         (P::MsgMap(name), J::Object(o)) => J::Object(
             o.iter()

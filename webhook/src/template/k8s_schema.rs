@@ -13,7 +13,6 @@ pub(crate) enum K {
     /// Any signed or unsigned integer.
     Int,
     Bool,
-    Float,
     /// A `map[string]string`-like map (including `ResourceList`).
     StrMap,
     /// A slice of the element kind.

@@ -267,7 +267,6 @@ fn proto_is_zero(v: &Value, p: P) -> bool {
 
 fn proto_field_json(v: &Value, p: P) -> J {
     match p {
-        P::Int64 => J::String(to_go_json(v).to_string()),
         P::Enum(names) => match v {
             Value::Int(i) => names
                 .get(*i as usize)

@@ -7,8 +7,6 @@
 pub(crate) enum P {
     Str,
     Int,
-    /// 64-bit integers: protobuf JSON writes them as strings.
-    Int64,
     Bool,
     Double,
     /// An enum; the first name is the zero value.

@@ -93,10 +93,8 @@ fn method_call(base: Expr, fields: &[SmolStr]) -> Expr {
 
 fn rewrite_expr(e: &mut Expr, funcs: &BTreeSet<String>) -> Result<(), (String, usize)> {
     match e {
-        Expr::Identifier(pos, name) => {
-            if !funcs.contains(name.as_str()) {
-                return Err((name.to_string(), pos.line));
-            }
+        Expr::Identifier(pos, name) if !funcs.contains(name.as_str()) => {
+            return Err((name.to_string(), pos.line));
         }
         Expr::Pipe(_, p) => rewrite_pipe(p, funcs)?,
         Expr::Chain(_, inner, _) => rewrite_expr(inner, funcs)?,

@@ -147,17 +147,3 @@ fn sidecar_template_renders_hello_like_istio() {
             .expect("golden labels")
     );
 }
-
-#[test]
-fn dump_hello() {
-    let Some(dir) = corpus::dir() else { return };
-    let config = load_yaml(&dir.join("base/config.yaml"));
-    let mut t = Templates::new();
-    t.parse("sidecar", config["templates"]["sidecar"].as_str().unwrap())
-        .unwrap();
-    std::fs::write(
-        "/tmp/hello_out.yaml",
-        t.render("sidecar", &hello_data(&dir)).unwrap(),
-    )
-    .unwrap();
-}
