@@ -60,6 +60,7 @@ mod convert;
 pub(crate) mod corpus;
 mod funcs;
 mod gofmt;
+mod istio_funcs;
 mod k8s_schema;
 mod marshal;
 mod proto_schema;

@@ -252,3 +252,22 @@ fn k8s_go_names_round_trip() {
         r#"{"name":"c","resources":{},"livenessProbe":{"httpGet":{"port":8080}}}"#
     );
 }
+
+#[test]
+fn templates_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Templates>();
+    let mut t = Templates::new();
+    t.parse("t", "{{ index .ObjectMeta.Annotations \"a\" }}")
+        .expect("parses");
+    let t = std::sync::Arc::new(t);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let t = t.clone();
+            std::thread::spawn(move || t.render("t", &pod_data()).expect("renders"))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().expect("thread"), "1");
+    }
+}
