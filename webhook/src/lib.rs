@@ -4,5 +4,7 @@
 //! `meshinject kube-inject`.
 
 pub mod gojson;
+pub mod goyaml;
 pub mod inject;
 pub mod kube_inject;
+pub mod template;
