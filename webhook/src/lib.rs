@@ -1,1 +1,3 @@
 //! meshinject: Istio-compatible sidecar injection.
+
+pub mod config;
