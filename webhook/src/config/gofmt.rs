@@ -1,11 +1,55 @@
-//! Go's text forms that leak into Istio's output: `encoding/json` string and float64
-//! encoding (used by jsonpb for `PROXY_CONFIG`), and `strconv.FormatFloat(f, 'g', -1, 32)`
-//! (used by sigs.k8s.io/yaml when a YAML number lands in a string field).
+//! Go's text forms that leak into Istio's output: `encoding/json` (strings, float64, and
+//! `json.Marshal` of decoded JSON, which is what `structToJSON`/`toJsonMap`-style template
+//! functions print), and `strconv.FormatFloat(f, 'g', -1, …)` (how `fmt` prints a float64, and
+//! how sigs.k8s.io/yaml turns a YAML number into a string).
+
+use serde_json::Value;
+
+/// Go's `json.Marshal` of a value decoded into `any` (as Istio holds `.Values`): object keys
+/// sorted, numbers as float64, `<`, `>`, `&` escaped.
+pub fn json_marshal(v: &Value) -> String {
+    let mut out = String::new();
+    write_any(&mut out, v);
+    out
+}
+
+fn write_any(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&json_float64(n.as_f64().unwrap_or_default())),
+        Value::String(s) => write_json_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_any(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            for (i, (k, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(out, k);
+                out.push(':');
+                write_any(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
 
 /// Appends `s` as a JSON string the way Go's `encoding/json` writes it: `<`, `>`, `&`,
 /// U+2028 and U+2029 are escaped, control characters use the short escapes Go knows
 /// (`\b \f \n \r \t`) or `\u00xx`.
-pub(crate) fn write_json_string(out: &mut String, s: &str) {
+pub fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -28,7 +72,7 @@ pub(crate) fn write_json_string(out: &mut String, s: &str) {
 
 /// A float64 as Go's `encoding/json` prints it: shortest round-trip digits, plain notation
 /// unless the magnitude is below 1e-6 or at least 1e21, then `1e+21` / `1e-7` style.
-pub(crate) fn json_float64(f: f64) -> String {
+pub fn json_float64(f: f64) -> String {
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let exp_form = format!("{f:e}");
@@ -54,13 +98,13 @@ pub(crate) fn json_float64(f: f64) -> String {
 
 /// `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest float32 digits, exponent form when the
 /// decimal exponent is below -4 or at least 6 (so 1000000 becomes `1e+06`).
-pub(crate) fn format_float_g32(f: f64) -> String {
+pub fn format_float_g32(f: f64) -> String {
     let f32v = f as f32;
     format_g(f64::from(f32v), format!("{f32v:e}"), format!("{f32v}"))
 }
 
 /// `strconv.FormatFloat(f, 'g', -1, 64)`, which is also how `fmt` prints a float64 with `%v`.
-pub(crate) fn format_float_g64(f: f64) -> String {
+pub fn format_float_g64(f: f64) -> String {
     format_g(f, format!("{f:e}"), format!("{f}"))
 }
 
@@ -108,6 +152,15 @@ mod tests {
         assert_eq!(json_float64(1.5e-7), "1.5e-7");
         assert_eq!(json_float64(123456789.0), "123456789");
         assert_eq!(json_float64(-2.5), "-2.5");
+    }
+
+    #[test]
+    fn marshal_sorts_keys_and_prints_float64() {
+        let v = serde_json::json!({"b": [1, 2.5, null], "a": {"z": true, "y": "<x>"}});
+        assert_eq!(
+            json_marshal(&v),
+            r#"{"a":{"y":"\u003cx\u003e","z":true},"b":[1,2.5,null]}"#
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! - `extensionProviders` are merged by `name`: a provider with a known name replaces that
 //!   provider's settings in place, others are appended;
 //! - `trustDomainAliases` are the sorted union of the YAML's and the defaults' aliases;
-//! - the result is validated ([`crate::config::mesh_validate`]).
+//! - the result is validated (`mesh_validate`: the subset of `ValidateMeshConfig` that matters here).
 
 use serde_json::{json, Map, Value};
 

@@ -15,7 +15,7 @@
 
 pub mod error;
 pub mod features;
-mod gofmt;
+pub mod gofmt;
 pub mod injector;
 pub mod mesh;
 mod mesh_validate;

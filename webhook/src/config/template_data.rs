@@ -31,6 +31,15 @@
 //!
 //! `protoToJSON .ProxyConfig` cannot be computed from this view; use
 //! [`ProxyConfig::proto_to_json`].
+//!
+//! Which ProxyConfig and MeshConfig a pod sees: with kube-inject,
+//! [`MeshConfig::apply_proxy_config_annotation`] gives `.MeshConfig` and its
+//! `default_config()` is `.ProxyConfig`; with the webhook, `.MeshConfig` is the mesh config
+//! unchanged and `.ProxyConfig` is [`ProxyConfig::effective`].
+//!
+//! `.Values` is [`crate::config::Values::raw`], unconverted. In Go it is a `map[string]any`
+//! decoded from JSON, so every number there is a float64 (`{{ .Values.x }}` of 1000000
+//! prints `1e+06`; see [`crate::config::gofmt::format_float_g64`]).
 
 use serde_json::Value;
 

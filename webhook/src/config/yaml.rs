@@ -45,6 +45,7 @@ pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     }
     let mut options = serde_saphyr::Options::default();
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    options.legacy_octal_numbers = true;
     let node: Node = serde_saphyr::from_str_with_options(text, options)
         .map_err(|e| YamlError::Syntax(first_line(&e.to_string())))?;
     node.into_json()
@@ -201,6 +202,26 @@ mod tests {
     fn empty_document_is_null() {
         assert_eq!(parse_yaml("").unwrap(), Value::Null);
         assert_eq!(parse_yaml("  \n").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn yaml_1_1_scalars_like_go_yaml_v2() {
+        let v = parse_yaml("a: yes\nb: off\nc: y\nd: 0755\ne: 0x1F\nf: 1_000\ng: 'yes'\n").unwrap();
+        assert_eq!(
+            v,
+            json!({"a": true, "b": false, "c": true, "d": 493, "e": 31, "f": 1000, "g": "yes"})
+        );
+        assert!(matches!(parse_yaml("a: .inf"), Err(YamlError::Syntax(_))));
+    }
+
+    #[test]
+    fn string_targets_read_scalars_as_text() {
+        assert_eq!(string_target(&json!(8080)).as_deref(), Some("8080"));
+        assert_eq!(string_target(&json!(true)).as_deref(), Some("true"));
+        assert_eq!(string_target(&json!(1.5)).as_deref(), Some("1.5"));
+        assert_eq!(string_target(&json!(1000000.0)).as_deref(), Some("1e+06"));
+        assert_eq!(string_target(&Value::Null).as_deref(), Some(""));
+        assert_eq!(string_target(&json!([1])), None);
     }
 
     #[test]

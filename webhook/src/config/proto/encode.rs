@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::decode::Message;
 use super::schema::{schema, Cardinality, FieldType, MessageDesc, Scalar, WellKnown};
-use crate::config::gofmt::{json_float64, write_json_string};
+use crate::config::gofmt::{json_float64, json_marshal, write_json_string};
 
 /// Compact jsonpb JSON of a message.
 pub fn to_json(desc: &MessageDesc, msg: &Message) -> String {
@@ -104,38 +104,10 @@ fn write_scalar(out: &mut String, s: Scalar, v: &Value) {
     }
 }
 
-/// `google.protobuf.Struct`/`Value`/`ListValue`: numbers are float64, object keys sorted.
+/// `google.protobuf.Struct`/`Value`/`ListValue`: numbers are float64, object keys sorted,
+/// exactly Go's `encoding/json` output for the decoded value.
 fn write_struct_value(out: &mut String, v: &Value) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&json_float64(n.as_f64().unwrap_or_default())),
-        Value::String(s) => write_json_string(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_struct_value(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            for (i, (k, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(out, k);
-                out.push(':');
-                write_struct_value(out, item);
-            }
-            out.push('}');
-        }
-    }
+    out.push_str(&json_marshal(v));
 }
 
 fn write_plain_json(out: &mut String, v: &Value) {
