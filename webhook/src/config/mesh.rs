@@ -12,6 +12,8 @@
 //! - `trustDomainAliases` are the sorted union of the YAML's and the defaults' aliases;
 //! - the result is validated (`mesh_validate`: the subset of `ValidateMeshConfig` that matters here).
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Map, Value};
 
 use super::error::ConfigError;
@@ -42,45 +44,51 @@ pub(crate) fn desc() -> &'static MessageDesc {
     schema().message(MESH_CONFIG)
 }
 
+fn build_defaults() -> MeshConfig {
+    let mut mesh = json!({
+
+        "enableTracing": true,
+        "accessLogFile": "",
+        "accessLogEncoding": "TEXT",
+        "accessLogFormat": "",
+        "enableEnvoyAccessLogService": false,
+        "protocolDetectionTimeout": "0s",
+        "ingressService": "istio-ingressgateway",
+        "ingressControllerMode": "STRICT",
+        "ingressClass": "istio",
+        "trustDomain": "cluster.local",
+        "trustDomainAliases": [],
+        "enableAutoMtls": true,
+        "outboundTrafficPolicy": {"mode": "ALLOW_ANY"},
+        "inboundTrafficPolicy": {"mode": "PASSTHROUGH"},
+        "localityLbSetting": {"enabled": true},
+        "certificates": [],
+        "rootNamespace": "istio-system",
+        "proxyListenPort": 15001,
+        "proxyInboundListenPort": 15006,
+        "connectTimeout": "10s",
+        "defaultServiceExportTo": ["*"],
+        "defaultVirtualServiceExportTo": ["*"],
+        "defaultDestinationRuleExportTo": ["*"],
+        "dnsRefreshRate": "60s",
+        "serviceSettings": [],
+        "enablePrometheusMerge": true,
+        "defaultProviders": {},
+        "extensionProviders": [
+            {"name": "prometheus", "prometheus": {}},
+            {"name": "stackdriver", "stackdriver": {}},
+            {"name": "envoy", "envoyFileAccessLog": {"path": "/dev/stdout"}}
+        ]
+    });
+    mesh["defaultConfig"] = ProxyConfig::defaults().to_value();
+    MeshConfig::from_proto_json(&mesh).expect("valid defaults")
+}
+
 impl MeshConfig {
     /// Istio's `DefaultMeshConfig()`, with `DefaultProxyConfig()` as `defaultConfig`.
     pub fn defaults() -> MeshConfig {
-        let mut mesh = json!({
-            "enableTracing": true,
-            "accessLogFile": "",
-            "accessLogEncoding": "TEXT",
-            "accessLogFormat": "",
-            "enableEnvoyAccessLogService": false,
-            "protocolDetectionTimeout": "0s",
-            "ingressService": "istio-ingressgateway",
-            "ingressControllerMode": "STRICT",
-            "ingressClass": "istio",
-            "trustDomain": "cluster.local",
-            "trustDomainAliases": [],
-            "enableAutoMtls": true,
-            "outboundTrafficPolicy": {"mode": "ALLOW_ANY"},
-            "inboundTrafficPolicy": {"mode": "PASSTHROUGH"},
-            "localityLbSetting": {"enabled": true},
-            "certificates": [],
-            "rootNamespace": "istio-system",
-            "proxyListenPort": 15001,
-            "proxyInboundListenPort": 15006,
-            "connectTimeout": "10s",
-            "defaultServiceExportTo": ["*"],
-            "defaultVirtualServiceExportTo": ["*"],
-            "defaultDestinationRuleExportTo": ["*"],
-            "dnsRefreshRate": "60s",
-            "serviceSettings": [],
-            "enablePrometheusMerge": true,
-            "defaultProviders": {},
-            "extensionProviders": [
-                {"name": "prometheus", "prometheus": {}},
-                {"name": "stackdriver", "stackdriver": {}},
-                {"name": "envoy", "envoyFileAccessLog": {"path": "/dev/stdout"}}
-            ]
-        });
-        mesh["defaultConfig"] = ProxyConfig::defaults().to_value();
-        MeshConfig::from_proto_json(&mesh).expect("valid defaults")
+        static DEFAULTS: OnceLock<MeshConfig> = OnceLock::new();
+        DEFAULTS.get_or_init(build_defaults).clone()
     }
 
     /// Istio's `ApplyMeshConfigDefaults`: the `mesh` YAML over [`MeshConfig::defaults`].

@@ -8,11 +8,12 @@
 //! `envoyDebugHeaders` fall back to the base when the overlay leaves them unset.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
 use super::error::ConfigError;
-use super::proto::decode::{apply, decode_assignments, decode_message, Message};
+use super::proto::decode::{apply, decode_assignments, decode_message, Assignment, Message};
 use super::proto::schema::{schema, MessageDesc, PROXY_CONFIG};
 use super::proto::{encode, gostruct};
 use super::yaml::parse_yaml;
@@ -49,22 +50,27 @@ pub(crate) fn desc() -> &'static MessageDesc {
     schema().message(PROXY_CONFIG)
 }
 
+fn build_defaults() -> ProxyConfig {
+    let defaults = json!({
+        "configPath": "./etc/istio/proxy",
+        "binaryPath": "/usr/local/bin/envoy",
+        "serviceCluster": "istio-proxy",
+        "drainDuration": "45s",
+        "discoveryAddress": "istiod.istio-system.svc:15012",
+        "proxyAdminPort": 15000,
+        "controlPlaneAuthPolicy": "MUTUAL_TLS",
+        "statNameLength": 189,
+        "statusPort": 15020,
+        "terminationDrainDuration": "5s"
+    });
+    ProxyConfig::from_proto_json(&defaults, "DefaultProxyConfig").expect("valid defaults")
+}
+
 impl ProxyConfig {
     /// Istio's `DefaultProxyConfig()`.
     pub fn defaults() -> ProxyConfig {
-        let defaults = json!({
-            "configPath": "./etc/istio/proxy",
-            "binaryPath": "/usr/local/bin/envoy",
-            "serviceCluster": "istio-proxy",
-            "drainDuration": "45s",
-            "discoveryAddress": "istiod.istio-system.svc:15012",
-            "proxyAdminPort": 15000,
-            "controlPlaneAuthPolicy": "MUTUAL_TLS",
-            "statNameLength": 189,
-            "statusPort": 15020,
-            "terminationDrainDuration": "5s"
-        });
-        ProxyConfig::from_proto_json(&defaults, "DefaultProxyConfig").expect("valid defaults")
+        static DEFAULTS: OnceLock<ProxyConfig> = OnceLock::new();
+        DEFAULTS.get_or_init(build_defaults).clone()
     }
 
     /// Reads a ProxyConfig from proto-JSON (unknown fields ignored); errors are located
@@ -96,6 +102,27 @@ impl ProxyConfig {
         Ok(ProxyConfig { msg })
     }
 
+    /// `MergeProxyConfig` of another ProxyConfig's proto-JSON: the fields `over` has set
+    /// (zero values are not set, so they do not override) replace ours, with the metadata and
+    /// header rules.
+    pub fn overlay(&self, over: &ProxyConfig) -> ProxyConfig {
+        let assignments = over
+            .msg
+            .iter()
+            .filter_map(|(k, v)| {
+                desc().field_by_json(k).map(|(field, _)| Assignment {
+                    field,
+                    value: Some(v.clone()),
+                })
+            })
+            .collect();
+        let mut msg = self.msg.clone();
+        apply(desc(), &mut msg, assignments);
+        merge_metadata(&mut msg, self.msg.get("proxyMetadata").cloned());
+        correct_proxy_headers(&mut msg, self.msg.get("proxyHeaders").cloned());
+        ProxyConfig { msg }
+    }
+
     /// Applies the `proxy.istio.io/config` annotation (YAML or JSON) over this ProxyConfig.
     pub fn merge_annotation(&self, annotation: &str) -> Result<ProxyConfig, ConfigError> {
         let wrap = |reason: String| ConfigError::Annotation {
@@ -119,15 +146,10 @@ impl ProxyConfig {
         mesh_default: &ProxyConfig,
         annotation: Option<&str>,
     ) -> Result<ProxyConfig, ConfigError> {
-        let layered = |base: &ProxyConfig, over: &ProxyConfig| {
-            ProxyConfig::default()
-                .merge_value(&base.to_value(), "")
-                .and_then(|merged| merged.merge_value(&over.to_value(), ""))
-        };
-        let mut effective = layered(&ProxyConfig::defaults(), mesh_default)?;
+        let mut effective = ProxyConfig::defaults().overlay(mesh_default);
         if let Some(text) = annotation {
             let workload = ProxyConfig::default().merge_annotation(text)?;
-            effective = layered(&effective, &workload)?;
+            effective = effective.overlay(&workload);
         }
         Ok(effective)
     }
