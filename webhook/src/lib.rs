@@ -8,3 +8,5 @@ pub mod goyaml;
 pub mod inject;
 pub mod kube_inject;
 pub mod template;
+
+pub mod config;
