@@ -1,1 +1,2 @@
 //! meshinject: Istio-compatible sidecar injection.
+pub mod k8s;

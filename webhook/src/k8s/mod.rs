@@ -1,0 +1,2 @@
+//! Kubernetes semantics the injector needs, as pure functions over `serde_json::Value`.
+pub mod quantity;
