@@ -1,2 +1,8 @@
-//! Kubernetes semantics the injector needs, as pure functions over `serde_json::Value`.
+//! Kubernetes semantics the injector needs, as pure functions over `serde_json::Value`:
+//! resource quantities ([`quantity`]), the Go typed round trip of objects ([`normalize`]),
+//! strategic merge patch of pods ([`merge`]) and RFC 6902 patch creation ([`patch`]).
+pub mod merge;
+pub mod normalize;
 pub mod quantity;
+mod schema;
+mod time;

@@ -103,7 +103,13 @@ fn scan(s: &str) -> Option<Scanned<'_>> {
         pos += 1;
     }
     if pos >= end {
-        return Some(Scanned { positive, value: "0", num: "0", denom: "", suffix: "" });
+        return Some(Scanned {
+            positive,
+            value: "0",
+            num: "0",
+            denom: "",
+            suffix: "",
+        });
     }
     let start = pos;
     while pos < end && b[pos].is_ascii_digit() {
@@ -111,7 +117,13 @@ fn scan(s: &str) -> Option<Scanned<'_>> {
     }
     let mut num = &s[start..pos];
     if pos >= end {
-        return Some(Scanned { positive, value: s, num, denom: "", suffix: "" });
+        return Some(Scanned {
+            positive,
+            value: s,
+            num,
+            denom: "",
+            suffix: "",
+        });
     }
     if num.is_empty() {
         num = "0";
@@ -125,7 +137,13 @@ fn scan(s: &str) -> Option<Scanned<'_>> {
         }
         denom = &s[dstart..pos];
         if pos >= end {
-            return Some(Scanned { positive, value: s, num, denom, suffix: "" });
+            return Some(Scanned {
+                positive,
+                value: s,
+                num,
+                denom,
+                suffix: "",
+            });
         }
     }
     let value = &s[..pos];
@@ -142,7 +160,13 @@ fn scan(s: &str) -> Option<Scanned<'_>> {
     if pos < end {
         return None;
     }
-    Some(Scanned { positive, value, num, denom, suffix: &s[suffix_start..] })
+    Some(Scanned {
+        positive,
+        value,
+        num,
+        denom,
+        suffix: &s[suffix_start..],
+    })
 }
 
 /// Maps a suffix to `(base, exponent, format)`.
@@ -186,19 +210,29 @@ fn parse_plain_decimal(text: &str) -> Option<(bool, Decimal, i64)> {
     if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
-    if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+    if !int_part
+        .bytes()
+        .chain(frac_part.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let mut digits = String::with_capacity(int_part.len() + frac_part.len());
     digits.push_str(int_part);
     digits.push_str(frac_part);
-    Some((negative, Decimal::from_digits(&digits), -(frac_part.len() as i64)))
+    Some((
+        negative,
+        Decimal::from_digits(&digits),
+        -(frac_part.len() as i64),
+    ))
 }
 
 impl Quantity {
     /// Parses `s` as `resource.ParseQuantity` does (no surrounding whitespace allowed).
     pub fn parse(s: &str) -> Result<Quantity, QuantityError> {
-        let format_err = || QuantityError::Format { value: s.to_string() };
+        let format_err = || QuantityError::Format {
+            value: s.to_string(),
+        };
         if s.is_empty() {
             return Err(format_err());
         }
@@ -207,14 +241,18 @@ impl Quantity {
         }
         let sc = scan(s).ok_or_else(format_err)?;
         let (base, exponent, format) =
-            interpret(sc.suffix).ok_or_else(|| QuantityError::Suffix { value: s.to_string() })?;
+            interpret(sc.suffix).ok_or_else(|| QuantityError::Suffix {
+                value: s.to_string(),
+            })?;
 
         if let Some(q) = Self::fast_path(s, &sc, exponent, format) {
             return Ok(q);
         }
 
-        let (negative, mut mantissa, mut exp) = parse_plain_decimal(sc.value)
-            .ok_or_else(|| QuantityError::Numeric { value: s.to_string() })?;
+        let (negative, mut mantissa, mut exp) =
+            parse_plain_decimal(sc.value).ok_or_else(|| QuantityError::Numeric {
+                value: s.to_string(),
+            })?;
         if base == 10 {
             exp += exponent;
         } else {
@@ -238,14 +276,22 @@ impl Quantity {
                 format = Format::DecimalSI;
             }
         }
-        Ok(Quantity { negative: negative && !mantissa.is_zero(), mantissa, exponent: exp, format, cached: None })
+        Ok(Quantity {
+            negative: negative && !mantissa.is_zero(),
+            mantissa,
+            exponent: exp,
+            format,
+            cached: None,
+        })
     }
 
     /// Go's int64 fast path; returns `None` when Go falls back to arbitrary precision.
     fn fast_path(s: &str, sc: &Scanned<'_>, exponent: i64, format: Format) -> Option<Quantity> {
         let digits_len = (sc.num.len() + sc.denom.len()) as i64;
         let (precision, mut scale, pow2) = match format {
-            Format::DecimalExponent | Format::DecimalSI => (MAX_INT64_FACTORS - digits_len, exponent, 0),
+            Format::DecimalExponent | Format::DecimalSI => {
+                (MAX_INT64_FACTORS - digits_len, exponent, 0)
+            }
             Format::BinarySI => {
                 if exponent >= 0 && sc.denom.is_empty() {
                     let approx = (exponent as f32 * 3.0 / 10.0) as i64;
@@ -283,7 +329,13 @@ impl Quantity {
     }
 
     fn zero(format: Format, cached: Option<String>) -> Quantity {
-        Quantity { negative: false, mantissa: Decimal::default(), exponent: 0, format, cached }
+        Quantity {
+            negative: false,
+            mantissa: Decimal::default(),
+            exponent: 0,
+            format,
+            cached,
+        }
     }
 
     /// Parses a JSON value the way `Quantity.UnmarshalJSON` does: a string (trimmed of
@@ -331,7 +383,11 @@ impl Quantity {
             mantissa.shift_left(1);
             exp -= 1;
         }
-        let format = if self.format == Format::BinarySI { Format::DecimalSI } else { self.format };
+        let format = if self.format == Format::BinarySI {
+            Format::DecimalSI
+        } else {
+            self.format
+        };
         let suffix = match (format, exp) {
             (Format::DecimalSI, -9) => "n".to_string(),
             (Format::DecimalSI, -6) => "u".to_string(),

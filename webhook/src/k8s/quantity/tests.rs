@@ -77,7 +77,11 @@ fn parse_emit_with_sign() {
     ];
     for (input, want) in table {
         assert_eq!(canon(input), want, "input {input}");
-        assert_eq!(canon(&format!("-{input}")), format!("-{want}"), "input -{input}");
+        assert_eq!(
+            canon(&format!("-{input}")),
+            format!("-{want}"),
+            "input -{input}"
+        );
     }
 }
 
@@ -124,7 +128,11 @@ fn formats_are_remembered() {
         ("0.5Mi", Format::BinarySI),
     ];
     for (input, want) in table {
-        assert_eq!(Quantity::parse(input).unwrap().format(), want, "input {input}");
+        assert_eq!(
+            Quantity::parse(input).unwrap().format(),
+            want,
+            "input {input}"
+        );
     }
 }
 
@@ -136,10 +144,19 @@ fn malformed_quantities_are_rejected_naming_the_value() {
     ];
     for input in invalid {
         let err = Quantity::parse(input).expect_err(input);
-        assert!(err.to_string().contains(&format!("{input:?}")), "{err} should name {input:?}");
+        assert!(
+            err.to_string().contains(&format!("{input:?}")),
+            "{err} should name {input:?}"
+        );
     }
-    assert!(matches!(Quantity::parse("1i"), Err(QuantityError::Suffix { .. })));
-    assert!(matches!(Quantity::parse("aoeu"), Err(QuantityError::Format { .. })));
+    assert!(matches!(
+        Quantity::parse("1i"),
+        Err(QuantityError::Suffix { .. })
+    ));
+    assert!(matches!(
+        Quantity::parse("aoeu"),
+        Err(QuantityError::Format { .. })
+    ));
 }
 
 #[test]
