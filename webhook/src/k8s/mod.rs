@@ -3,6 +3,7 @@
 //! strategic merge patch of pods ([`merge`]) and RFC 6902 patch creation ([`patch`]).
 pub mod merge;
 pub mod normalize;
+pub mod patch;
 pub mod quantity;
 mod schema;
 mod time;
