@@ -19,6 +19,7 @@
 //! - the original's fields must exist in the type when the patch touches them with a value
 //!   of the same JSON type (as Go's lookup of patch metadata requires).
 
+mod directives;
 mod order;
 #[cfg(test)]
 mod tests;
@@ -240,150 +241,6 @@ impl Merger {
         Ok(original)
     }
 
-    fn apply_retain_keys(
-        &self,
-        original: &mut Map<String, Value>,
-        patch: &mut Map<String, Value>,
-    ) -> Result<(), MergeError> {
-        let Some(list) = patch.shift_remove(RETAIN_KEYS) else {
-            return Ok(());
-        };
-        let bad = || self.directive_err("invalid patch format of retainKeys");
-        let Value::Array(list) = list else {
-            return Err(bad());
-        };
-        let retained: std::collections::HashSet<KeyVal> = list
-            .iter()
-            .map(KeyVal::of)
-            .collect::<Option<_>>()
-            .ok_or_else(bad)?;
-        let keeps = |k: &str| retained.contains(&KeyVal::Str(k.to_string()));
-        for (k, v) in patch.iter() {
-            let directive =
-                k.starts_with(DELETE_FROM_PRIMITIVE_LIST) || k.starts_with(SET_ELEMENT_ORDER);
-            if !v.is_null() && !directive && !keeps(k) {
-                return Err(bad());
-            }
-        }
-        original.retain(|k, _| keeps(k));
-        Ok(())
-    }
-
-    /// `$setElementOrder/<field>` directives: merge the field's lists now and order the result
-    /// by the directive's list (patch items), keeping the original order of the other items.
-    fn apply_set_element_order(
-        &mut self,
-        original: &mut Map<String, Value>,
-        patch: &mut Map<String, Value>,
-        ty: &Ty,
-    ) -> Result<(), MergeError> {
-        let keys: Vec<String> = patch
-            .keys()
-            .filter(|k| k.starts_with(SET_ELEMENT_ORDER))
-            .cloned()
-            .collect();
-        for key in keys {
-            let bad = || self.directive_err("invalid patch format of setElementOrder list");
-            let Some(Value::Array(order_list)) = patch.shift_remove(&key) else {
-                return Err(bad());
-            };
-            let field = extract_key(&key, SET_ELEMENT_ORDER)
-                .ok_or_else(bad)?
-                .to_string();
-            let original_list = match original.get(&field) {
-                Some(Value::Array(l)) => Some(l.clone()),
-                Some(_) => return Err(bad()),
-                None => None,
-            };
-            let patch_list = match patch.shift_remove(&field) {
-                Some(Value::Array(l)) => Some(l),
-                Some(_) => return Err(bad()),
-                None => None,
-            };
-            let (field_ty, strategy) = self.lookup(ty, &field)?;
-            let merge_key = match strategy {
-                Strategy::Merge { key, .. } => key,
-                Strategy::Default => None,
-            };
-            let id = merge_key.map_or(Identity::Value, Identity::Key);
-            self.validate_set_order(patch_list.as_deref().unwrap_or_default(), &order_list, id)?;
-            let server_order = index_of(original_list.as_deref().unwrap_or_default(), id);
-            let (o, p) = (
-                original_list.as_deref().unwrap_or_default(),
-                patch_list.as_deref().unwrap_or_default(),
-            );
-            let kinds_ok = if o.is_empty() && p.is_empty() {
-                Err(MergeError::BadList {
-                    path: self.path(),
-                    reason: "no elements in any of the given slices",
-                })
-            } else {
-                self.element_kind_is_object(o, p)
-            };
-            let merged = match (original_list, patch_list) {
-                (Some(o), None) => o,
-                (None, Some(p)) => p,
-                (Some(o), Some(p)) => match strategy {
-                    Strategy::Merge { key, .. } => {
-                        let elem = match field_ty {
-                            Ty::List(e) => &**e,
-                            _ => &ANY,
-                        };
-                        self.merge_list(o, p, elem, key, false)?
-                    }
-                    Strategy::Default => p,
-                },
-                (None, None) => continue,
-            };
-            kinds_ok?;
-            if merged
-                .iter()
-                .chain(order_list.iter())
-                .any(|v| id.of(v).is_none())
-            {
-                return Err(MergeError::BadList {
-                    path: self.path(),
-                    reason: "setElementOrder items cannot be identified",
-                });
-            }
-            let order = index_of(&order_list, id);
-            let (mut listed, others): (Vec<Value>, Vec<Value>) = merged
-                .into_iter()
-                .partition(|v| id.of(v).is_some_and(|k| order.contains_key(&k)));
-            sort_by_order(&mut listed, &order, id);
-            original.insert(
-                field,
-                Value::Array(merge_sorted(others, listed, &server_order, id)),
-            );
-        }
-        Ok(())
-    }
-
-    /// The patch list must follow the relative order of the `$setElementOrder` list.
-    fn validate_set_order(
-        &self,
-        patch_list: &[Value],
-        order_list: &[Value],
-        id: Identity<'_>,
-    ) -> Result<(), MergeError> {
-        if order_list.is_empty() {
-            return Ok(());
-        }
-        let mut order = order_list.iter();
-        for item in patch_list {
-            if item.get(DIRECTIVE).is_some() {
-                continue;
-            }
-            let k = id.of(item);
-            if !order.by_ref().any(|o| id.of(o) == k) {
-                return Err(self.directive_err(
-                    "the order in the patch list does not match the $setElementOrder list",
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// Merges two lists of a field with `patchStrategy:"merge"`.
     fn merge_list(
         &mut self,
@@ -450,43 +307,6 @@ impl Merger {
             .partition(|v| id.of(v).is_some_and(|k| patch_order.contains_key(&k)));
         sort_by_order(&mut patch_items, &patch_order, id);
         Ok(merge_sorted(server_only, patch_items, &server_order, id))
-    }
-
-    /// `$patch: delete` and `$patch: replace` items of a merged list of objects; returns the
-    /// remaining original items and the plain patch items.
-    fn apply_list_directives(
-        &self,
-        mut original: Vec<Value>,
-        patch: Vec<Value>,
-        key: &str,
-    ) -> Result<(Vec<Value>, Vec<Value>), MergeError> {
-        let mut plain = Vec::with_capacity(patch.len());
-        let mut replace = false;
-        for item in patch {
-            let Some(directive) = item.get(DIRECTIVE) else {
-                plain.push(item);
-                continue;
-            };
-            match directive.as_str() {
-                Some("delete") => {
-                    let k = item.get(key).ok_or_else(|| self.no_merge_key(key))?;
-                    let k = KeyVal::of(k).ok_or_else(|| self.no_merge_key(key))?;
-                    original.retain(|o| Identity::Key(key).of(o).as_ref() != Some(&k));
-                }
-                Some("replace") => replace = true,
-                Some("merge") => {
-                    return Err(
-                        self.directive_err("merging lists cannot yet be specified in the patch")
-                    )
-                }
-                _ => return Err(self.directive_err(format!("unknown patch type {directive}"))),
-            }
-        }
-        Ok(if replace {
-            (plain, Vec::new())
-        } else {
-            (original, plain)
-        })
     }
 
     /// Union of two scalar lists, ordered like merged lists of maps.

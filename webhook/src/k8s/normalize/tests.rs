@@ -3,9 +3,9 @@
 
 use serde_json::{json, Value};
 
-use super::{
-    format_float32_g, normalize, normalize_object, normalize_with, NormalizeError, Source,
-};
+use super::yaml::format_float32_g;
+
+use super::{normalize, normalize_object, normalize_with, NormalizeError, Source};
 
 fn norm(kind: &str, mut v: Value) -> Value {
     normalize(kind, &mut v).unwrap_or_else(|e| panic!("{e}"));
