@@ -10,3 +10,4 @@ pub mod kube_inject;
 pub mod template;
 
 pub mod config;
+pub mod k8s;

@@ -1,58 +1,11 @@
-//! Facts about the cluster and the request that shape an injection without
-//! being configuration: node kubelet versions (native sidecars), the
-//! webhook URL's cluster and network, and OpenShift's per-namespace uid
-//! ranges.
+//! Facts about the request that shape an injection without being
+//! configuration: the webhook URL's cluster and network, and OpenShift's
+//! per-namespace uid ranges. (Native-sidecar detection from node versions
+//! lives with the feature switch in `config::features`.)
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-
-/// Istio's `ENABLE_NATIVE_SIDECARS`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum NativeSidecarMode {
-    #[default]
-    Auto,
-    Enabled,
-    Disabled,
-}
-
-/// A node as native-sidecar detection needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    pub name: String,
-    pub kubelet_version: String,
-}
-
-/// Native sidecars (kubelet 1.33+) for a pod scheduled to `node_name`
-/// (empty when unscheduled). `nodes` is `None` when the cluster is unknown:
-/// then only an explicit `Enabled` turns them on, as in Istio.
-pub fn native_sidecars(mode: NativeSidecarMode, nodes: Option<&[Node]>, node_name: &str) -> bool {
-    match mode {
-        NativeSidecarMode::Disabled => false,
-        NativeSidecarMode::Enabled => true,
-        NativeSidecarMode::Auto => {
-            let Some(nodes) = nodes else { return false };
-            if !node_name.is_empty() {
-                if let Some(n) = nodes.iter().find(|n| n.name == node_name) {
-                    return supports_native(n);
-                }
-            }
-            nodes.iter().all(supports_native)
-        }
-    }
-}
-
-const NATIVE_MIN_MINOR: u64 = 33;
-
-/// The kubelet's minor version is at least 33 (`v1.33.0`, `1.34.2-eks-…`).
-fn supports_native(node: &Node) -> bool {
-    let v = node.kubelet_version.trim_start_matches(['v', 'V']);
-    let mut parts = v.split(['.', '-', '+']);
-    let (Some(_major), Some(minor)) = (parts.next(), parts.next()) else {
-        return false;
-    };
-    minor.parse::<u64>().is_ok_and(|m| m >= NATIVE_MIN_MINOR)
-}
 
 /// Istio's webhook path parameters: `/inject/cluster/<id>/net/<network>`
 /// (or `/inject/:ENV:K=V:ENV:…`) become proxy environment variables;
@@ -140,33 +93,6 @@ fn parse_block(s: &str) -> Option<(i64, i64)> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn nodes(versions: &[&str]) -> Vec<Node> {
-        versions
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Node {
-                name: format!("node-{}", i + 1),
-                kubelet_version: v.to_string(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn auto_needs_every_node_or_the_pods_node_at_133() {
-        let n = nodes(&["v1.33.0", "v1.34.0"]);
-        assert!(native_sidecars(NativeSidecarMode::Auto, Some(&n), ""));
-        let old = nodes(&["v1.33.0", "v1.28.0"]);
-        assert!(!native_sidecars(NativeSidecarMode::Auto, Some(&old), ""));
-        assert!(native_sidecars(
-            NativeSidecarMode::Auto,
-            Some(&old),
-            "node-1"
-        ));
-        assert!(!native_sidecars(NativeSidecarMode::Auto, None, ""));
-        assert!(native_sidecars(NativeSidecarMode::Enabled, None, ""));
-        assert!(!native_sidecars(NativeSidecarMode::Disabled, Some(&n), ""));
-    }
 
     #[test]
     fn path_parameters_become_envs() {

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::pod;
+use crate::config::{InjectionPolicy as Policy, LabelSelector};
 
 /// Namespaces Istio never injects into.
 pub const IGNORED_NAMESPACES: [&str; 4] = [
@@ -15,24 +16,6 @@ pub const IGNORED_NAMESPACES: [&str; 4] = [
 ];
 /// The per-pod switch, as a label (preferred) or an annotation.
 pub const INJECT_KEY: &str = "sidecar.istio.io/inject";
-
-/// The config's `policy`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Policy {
-    Enabled,
-    Disabled,
-    /// Any other string: Istio logs it and injects nothing.
-    Invalid(String),
-}
-
-/// A label selector as the decision needs it.
-pub trait Selector {
-    /// A selector that selects nothing here (Istio skips empty selectors).
-    fn is_empty(&self) -> bool;
-    /// Whether the labels match; `Err` for a selector Istio would refuse to
-    /// build (it then logs and ignores the selector).
-    fn matches(&self, labels: &Map<String, Value>) -> Result<bool, String>;
-}
 
 /// Why a pod is or is not injected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,12 +86,12 @@ impl std::fmt::Display for Warning {
 
 /// Istio's `injectRequired`. `namespace` is the pod's (already filled from
 /// the request when the pod has none).
-pub fn decide<S: Selector>(
+pub fn decide(
     pod: &Value,
     namespace: &str,
     policy: &Policy,
-    never: &[S],
-    always: &[S],
+    never: &[LabelSelector],
+    always: &[LabelSelector],
     warnings: &mut Vec<Warning>,
 ) -> Decision {
     let host_network = pod
@@ -166,16 +149,21 @@ fn verdict(policy: &Policy, inject: bool, reason: Reason) -> Decision {
     }
 }
 
-fn first_match<S: Selector>(
-    selectors: &[S],
+/// The first selector that matches; selectors Istio cannot build are
+/// reported and skipped, empty ones never match.
+fn first_match(
+    selectors: &[LabelSelector],
     labels: &Map<String, Value>,
     which: &'static str,
     warnings: &mut Vec<Warning>,
 ) -> bool {
-    selectors.iter().any(|s| match s.matches(labels) {
-        Ok(m) => !s.is_empty() && m,
-        Err(error) => {
-            warnings.push(Warning::InvalidSelector { which, error });
+    selectors.iter().any(|s| match s.compile() {
+        Ok(sel) => !sel.is_empty() && sel.matches(labels),
+        Err(e) => {
+            warnings.push(Warning::InvalidSelector {
+                which,
+                error: e.to_string(),
+            });
             false
         }
     })

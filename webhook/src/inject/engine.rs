@@ -15,7 +15,9 @@ use super::workloads::{DeployMeta, TypeMeta};
 use super::{cluster, images, order, overrides, probes, prometheus, status, InjectError};
 use crate::config::{InterceptionMode, MeshConfig, NodeInfo, ProxyConfig, PROXY_CONFIG_ANNOTATION};
 use crate::k8s;
-use crate::template::{mesh_config_to_go, object_meta_to_go, pod_spec_to_go, proxy_config_to_go, type_meta_to_go};
+use crate::template::{
+    mesh_config_to_go, object_meta_to_go, pod_spec_to_go, proxy_config_to_go, type_meta_to_go,
+};
 
 const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
 const NATIVE_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
@@ -73,43 +75,77 @@ struct Checks;
 
 impl ExternalChecks for Checks {
     fn quantity(&self, value: &str) -> Result<(), String> {
-        k8s::quantity::Quantity::parse(value).map(drop).map_err(|e| e.to_string())
+        k8s::quantity::Quantity::parse(value)
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
     fn proxy_config(&self, value: &str) -> Result<(), String> {
-        ProxyConfig::defaults().merge_annotation(value).map(drop).map_err(|e| e.to_string())
+        ProxyConfig::defaults()
+            .merge_annotation(value)
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 }
 
 /// Strategic-merge `patch` onto a pod and read it back as Go would.
-pub(super) fn overlay(target: Value, patch: Value) -> Result<Value, InjectError> {
-    let mut merged = k8s::merge::strategic_merge_pod(target, patch).map_err(|e| InjectError::Merge(e.to_string()))?;
+pub(crate) fn overlay(target: Value, patch: Value) -> Result<Value, InjectError> {
+    let mut merged = k8s::merge::strategic_merge_pod(target, patch)
+        .map_err(|e| InjectError::Merge(e.to_string()))?;
     k8s::normalize::normalize("Pod", &mut merged).map_err(|e| InjectError::Merge(e.to_string()))?;
     Ok(merged)
 }
 
 /// The admission path: decide, then inject and diff.
-pub fn admit(settings: &Settings, input: AdmissionInput<'_>, warnings: &mut Vec<Warning>) -> Result<Outcome, InjectError> {
+pub fn admit(
+    settings: &Settings,
+    input: AdmissionInput<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Outcome, InjectError> {
     let mut pod = input.pod;
-    k8s::normalize::normalize("Pod", &mut pod).map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    k8s::normalize::normalize("Pod", &mut pod)
+        .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
     if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
         // Large and irrelevant to injection; Istio drops it before diffing.
         meta.remove("managedFields");
-        if meta.get("namespace").and_then(Value::as_str).unwrap_or("").is_empty() && !input.namespace.is_empty() {
+        if meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+            && !input.namespace.is_empty()
+        {
             meta.insert("namespace".into(), json!(input.namespace));
         }
     }
-    let namespace = pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("").to_string();
+    let namespace = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let cfg = &settings.injector;
-    let decision = decide::decide(&pod, &namespace, &cfg.policy, &cfg.never_inject_selector, &cfg.always_inject_selector, warnings);
+    let decision = decide::decide(
+        &pod,
+        &namespace,
+        &cfg.policy,
+        &cfg.never_inject_selector,
+        &cfg.always_inject_selector,
+        warnings,
+    );
     if let Decision::Skip(reason) = decision {
         return Ok(Outcome::Skipped(reason));
     }
-    let proxy_config = ProxyConfig::effective(&settings.mesh.default_config(), pod::annotation(&pod, PROXY_CONFIG_ANNOTATION))
-        .map_err(InjectError::ProxyConfig)?;
+    let proxy_config = ProxyConfig::effective(
+        &settings.mesh.default_config(),
+        pod::annotation(&pod, PROXY_CONFIG_ANNOTATION),
+    )
+    .map_err(InjectError::ProxyConfig)?;
     let (deploy, type_meta) = super::workloads::deploy_meta_from_pod(&pod);
     let proxy_envs = cluster::inject_envs_from_path(input.path);
     let node_name = pod.pointer("/spec/nodeName").and_then(Value::as_str);
-    let native = settings.features.native_sidecars.decide(node_name, input.cluster.nodes);
+    let native = settings
+        .features
+        .native_sidecars
+        .decide(node_name, input.cluster.nodes);
     let templates = cfg.select_templates(pod::annotation(&pod, TEMPLATES_ANNOTATION));
     let mut pod_for_injection = pod.clone();
     if settings.features.is_openshift() {
@@ -126,20 +162,40 @@ pub fn admit(settings: &Settings, input: AdmissionInput<'_>, warnings: &mut Vec<
         revision: input.revision,
         proxy_envs,
         injected_annotations: Some(&cfg.injected_annotations),
-        namespace: if settings.features.is_openshift() { input.cluster.namespace } else { None },
+        namespace: if settings.features.is_openshift() {
+            input.cluster.namespace
+        } else {
+            None
+        },
     };
     let injected = inject_pod(settings, params)?;
-    let patch = k8s::patch::create(&pod, &injected);
-    Ok(Outcome::Injected { pod: injected, patch })
+    let patch =
+        serde_json::to_value(k8s::patch::create_patch(&pod, &injected)).unwrap_or(Value::Null);
+    Ok(Outcome::Injected {
+        pod: injected,
+        patch,
+    })
 }
 
 /// OpenShift gives every container the same `runAsUser`; a proxy uid equal
 /// to the app's is dropped so the proxy's own uid applies (Istio does the
 /// same).
 fn reset_openshift_proxy_user(pod: &mut Value) {
-    let uid_of = |c: &Value| c.pointer("/securityContext/runAsUser").and_then(Value::as_i64).unwrap_or(0);
-    let all: Vec<&Value> = pod::list(pod, List::Containers).iter().chain(pod::list(pod, List::InitContainers)).collect();
-    let proxy_uid = all.iter().filter(|c| pod::name(c) == PROXY).map(|c| uid_of(c)).last().unwrap_or(0);
+    let uid_of = |c: &Value| {
+        c.pointer("/securityContext/runAsUser")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    let all: Vec<&Value> = pod::list(pod, List::Containers)
+        .iter()
+        .chain(pod::list(pod, List::InitContainers))
+        .collect();
+    let proxy_uid = all
+        .iter()
+        .filter(|c| pod::name(c) == PROXY)
+        .map(|c| uid_of(c))
+        .last()
+        .unwrap_or(0);
     let app_uid = all
         .iter()
         .filter(|c| ![PROXY, pod::INIT, pod::VALIDATION].contains(&pod::name(c)))
@@ -149,27 +205,26 @@ fn reset_openshift_proxy_user(pod: &mut Value) {
     if proxy_uid != app_uid {
         return;
     }
-    if let Some(sc) = pod::find_any_mut(pod, PROXY).and_then(|p| p.get_mut("securityContext")).and_then(Value::as_object_mut) {
+    if let Some(sc) = pod::find_any_mut(pod, PROXY)
+        .and_then(|p| p.get_mut("securityContext"))
+        .and_then(Value::as_object_mut)
+    {
         sc.remove("runAsUser");
         sc.remove("runAsGroup");
     }
 }
 
-/// The kube-inject path for one pod template: `Ok(None)` when the pod is
-/// not injected (with a warning for the user). `mesh` already carries the
-/// pod's `proxy.istio.io/config` annotation.
+/// The kube-inject path for one pod template the caller decided to inject.
+/// `mesh` already carries the pod's `proxy.istio.io/config` annotation.
 pub fn inject_template(
     settings: &Settings,
     pod: Value,
+    mesh: MeshConfig,
     deploy: DeployMeta,
     type_meta: TypeMeta,
     revision: &str,
     nodes: Option<&[NodeInfo]>,
 ) -> Result<Value, InjectError> {
-    let mesh = match pod::annotation(&pod, PROXY_CONFIG_ANNOTATION) {
-        Some(a) => settings.mesh.apply_proxy_config_annotation(a).map_err(InjectError::ProxyConfig)?,
-        None => settings.mesh.clone(),
-    };
     let node_name = pod.pointer("/spec/nodeName").and_then(Value::as_str);
     let native = settings.features.native_sidecars.decide(node_name, nodes);
     // kube-inject uses only `sidecar` (or the annotation's choice), without aliases.
@@ -250,18 +305,31 @@ fn run_templates(settings: &Settings, p: &mut Params<'_>) -> Result<(Value, Valu
     for name in &p.templates {
         if !settings.templates.contains(name) {
             let known: Vec<&str> = settings.templates.names().collect();
-            return Err(InjectError::UnknownTemplate { name: name.clone(), known: known.join(", ") });
+            return Err(InjectError::UnknownTemplate {
+                name: name.clone(),
+                known: known.join(", "),
+            });
         }
-        let rendered = settings.templates.render(name, &data).map_err(|e| InjectError::Render(e.to_string()))?;
-        let patch = crate::config::yaml::parse_yaml(&rendered)
-            .map_err(|e| InjectError::TemplateOutput { template: name.clone(), reason: e.to_string() })?;
+        let rendered = settings
+            .templates
+            .render(name, &data)
+            .map_err(|e| InjectError::Render(e.to_string()))?;
+        let patch = crate::config::yaml::parse_yaml(&rendered).map_err(|e| {
+            InjectError::TemplateOutput {
+                template: name.clone(),
+                reason: e.to_string(),
+            }
+        })?;
         template_pod = overlay(template_pod, patch.clone())?;
         let native = match pod::annotation(&merged, NATIVE_ANNOTATION) {
             Some("true") => true,
             Some("false") => false,
             _ => p.native,
         };
-        if native && pod::find(&template_pod, List::InitContainers, PROXY).is_some() && pod::find(&merged, List::Containers, PROXY).is_some() {
+        if native
+            && pod::find(&template_pod, List::InitContainers, PROXY).is_some()
+            && pod::find(&merged, List::Containers, PROXY).is_some()
+        {
             move_proxy_to_init(&mut merged);
         }
         merged = overlay(merged, patch)?;
@@ -270,11 +338,17 @@ fn run_templates(settings: &Settings, p: &mut Params<'_>) -> Result<(Value, Valu
 }
 
 fn move_proxy_to_init(pod: &mut Value) {
-    let Some(list) = pod::list_mut(pod, List::Containers) else { return };
-    let Some(i) = list.iter().position(|c| pod::name(c) == PROXY) else { return };
+    let Some(list) = pod::list_mut(pod, List::Containers) else {
+        return;
+    };
+    let Some(i) = list.iter().position(|c| pod::name(c) == PROXY) else {
+        return;
+    };
     let proxy = list.remove(i);
     let spec = pod::spec_mut(pod);
-    let init = spec.entry("initContainers").or_insert_with(|| Value::Array(Vec::new()));
+    let init = spec
+        .entry("initContainers")
+        .or_insert_with(|| Value::Array(Vec::new()));
     if !init.is_array() {
         *init = Value::Array(Vec::new());
     }
@@ -284,7 +358,12 @@ fn move_proxy_to_init(pod: &mut Value) {
 }
 
 /// Istio's `postProcessPod`.
-fn post_process(settings: &Settings, p: &Params<'_>, pod: &mut Value, template_pod: &Value) -> Result<(), InjectError> {
+fn post_process(
+    settings: &Settings,
+    p: &Params<'_>,
+    pod: &mut Value,
+    template_pod: &Value,
+) -> Result<(), InjectError> {
     pod::meta_map_mut(pod, "annotations");
     pod::meta_map_mut(pod, "labels");
     overrides::update_cluster_envs(pod, &p.proxy_envs);
@@ -303,10 +382,16 @@ fn post_process(settings: &Settings, p: &Params<'_>, pod: &mut Value, template_p
     }
     // The pod's own ProxyConfig decides the order (Istio re-reads the annotation here).
     let hold_mesh = match pod::annotation(&p.pod, PROXY_CONFIG_ANNOTATION) {
-        Some(a) => p.mesh.apply_proxy_config_annotation(a).map_err(InjectError::ProxyConfig)?,
+        Some(a) => p
+            .mesh
+            .apply_proxy_config_annotation(a)
+            .map_err(InjectError::ProxyConfig)?,
         None => p.mesh.clone(),
     };
-    let hold = hold_mesh.default_config().hold_application_until_proxy_starts().unwrap_or(false)
+    let hold = hold_mesh
+        .default_config()
+        .hold_application_until_proxy_starts()
+        .unwrap_or(false)
         || settings.values.hold_application_until_proxy_starts();
     order::apply(pod, hold);
     let _ = DEFAULT_CLUSTER;

@@ -28,8 +28,16 @@ fn parse_overrides(pod: &Value) -> Result<Parsed, InjectError> {
     };
     let v: Value = serde_json::from_str(text)
         .map_err(|e| InjectError::Overrides(format!("annotation {ANNOTATION}: {e}")))?;
-    let list = |k: &str| v.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
-    Ok(Parsed { containers: list("containers"), init_containers: list("initContainers") })
+    let list = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    Ok(Parsed {
+        containers: list("containers"),
+        init_containers: list("initContainers"),
+    })
 }
 
 fn find<'a>(list: &'a [Value], name: &str) -> Option<&'a Value> {
@@ -41,11 +49,16 @@ fn find<'a>(list: &'a [Value], name: &str) -> Option<&'a Value> {
 /// see the pod as the user wrote it.
 pub fn reinsert(mut pod: Value) -> Result<Value, InjectError> {
     let overrides = parse_overrides(&pod)?;
-    for (which, saved) in [(List::Containers, overrides.containers), (List::InitContainers, overrides.init_containers)] {
+    for (which, saved) in [
+        (List::Containers, overrides.containers),
+        (List::InitContainers, overrides.init_containers),
+    ] {
         for c in saved {
             if pod::find(&pod, which, pod::name(&c)).is_none() {
                 let spec = pod::spec_mut(&mut pod);
-                let list = spec.entry(which.key()).or_insert_with(|| Value::Array(Vec::new()));
+                let list = spec
+                    .entry(which.key())
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if !list.is_array() {
                     *list = Value::Array(Vec::new());
                 }
@@ -60,7 +73,12 @@ pub fn reinsert(mut pod: Value) -> Result<Value, InjectError> {
 
 /// Istio's `reapplyOverwrittenContainers`. `original` is the pod as
 /// received, `template_pod` what the templates alone produced.
-pub fn reapply(mut merged: Value, original: &Value, template_pod: &Value, interception_tproxy: bool) -> Result<Value, InjectError> {
+pub fn reapply(
+    mut merged: Value,
+    original: &Value,
+    template_pod: &Value,
+    interception_tproxy: bool,
+) -> Result<Value, InjectError> {
     let existing = parse_overrides(original)?;
     let prev = status::previous(original);
     let already_injected = pod::annotation(original, status::ANNOTATION).is_some();
@@ -68,10 +86,15 @@ pub fn reapply(mut merged: Value, original: &Value, template_pod: &Value, interc
 
     for c in pod::list(template_pod, List::Containers) {
         let name = pod::name(c);
-        if prev.as_ref().is_some_and(|s| s.containers.iter().any(|n| n == name)) {
+        if prev
+            .as_ref()
+            .is_some_and(|s| s.containers.iter().any(|n| n == name))
+        {
             continue;
         }
-        let Some(found) = find(&existing.containers, name).or_else(|| pod::find(original, List::Containers, name)) else {
+        let Some(found) = find(&existing.containers, name)
+            .or_else(|| pod::find(original, List::Containers, name))
+        else {
             continue;
         };
         let overlay = without_auto_image(found);
@@ -80,10 +103,14 @@ pub fn reapply(mut merged: Value, original: &Value, template_pod: &Value, interc
     }
     for c in pod::list(template_pod, List::InitContainers) {
         let name = pod::name(c);
-        if prev.as_ref().is_some_and(|s| s.init_containers.iter().any(|n| n == name)) {
+        if prev
+            .as_ref()
+            .is_some_and(|s| s.init_containers.iter().any(|n| n == name))
+        {
             continue;
         }
-        let found = find(&existing.init_containers, name).or_else(|| pod::find_any(original, name).map(|f| f.1));
+        let found = find(&existing.init_containers, name)
+            .or_else(|| pod::find_any(original, name).map(|f| f.1));
         let Some(found) = found else { continue };
         let overlay = without_auto_image(found);
         merged = apply_container(merged, &overlay, List::InitContainers)?;
@@ -97,7 +124,8 @@ pub fn reapply(mut merged: Value, original: &Value, template_pod: &Value, interc
         if !saved_init.is_empty() {
             doc.insert("initContainers".into(), Value::Array(saved_init));
         }
-        pod::meta_map_mut(&mut merged, "annotations").insert(ANNOTATION.into(), json!(gojson::to_string(&doc)));
+        pod::meta_map_mut(&mut merged, "annotations")
+            .insert(ANNOTATION.into(), json!(gojson::to_string(&doc)));
     }
     adjust_init_user(&mut merged, original, interception_tproxy);
     Ok(merged)
@@ -124,28 +152,42 @@ fn apply_container(target: Value, container: &Value, which: List) -> Result<Valu
 /// `istio-proxy` carries to the iptables `-u` argument and to the
 /// validation container; in TPROXY mode the proxy must keep uid 0.
 fn adjust_init_user(merged: &mut Value, original: &Value, tproxy_mode: bool) {
-    let Some((_, user)) = pod::find_any(original, PROXY) else { return };
+    let Some((_, user)) = pod::find_any(original, PROXY) else {
+        return;
+    };
     let sc = user.get("securityContext");
     let run_as_user = sc.and_then(|s| s.get("runAsUser")).and_then(Value::as_i64);
     let run_as_group = sc.and_then(|s| s.get("runAsGroup")).and_then(Value::as_i64);
     if run_as_user.is_none() && run_as_group.is_none() {
         return;
     }
-    let init_name = [INIT, VALIDATION].into_iter().find(|n| pod::find(merged, List::InitContainers, n).is_some());
+    let init_name = [INIT, VALIDATION]
+        .into_iter()
+        .find(|n| pod::find(merged, List::InitContainers, n).is_some());
     let Some(init_name) = init_name else { return };
-    let tproxy = tproxy_mode || pod::annotation(merged, "sidecar.istio.io/interceptionMode") == Some("TPROXY");
+    let tproxy = tproxy_mode
+        || pod::annotation(merged, "sidecar.istio.io/interceptionMode") == Some("TPROXY");
     if tproxy && run_as_user.is_some() {
         if let Some(proxy) = pod::find_any_mut(merged, PROXY) {
-            if let Some(sc) = proxy.get_mut("securityContext").and_then(Value::as_object_mut) {
+            if let Some(sc) = proxy
+                .get_mut("securityContext")
+                .and_then(Value::as_object_mut)
+            {
                 sc.insert("runAsUser".into(), json!(0));
             }
         }
     }
-    let Some(init) = pod::list_mut(merged, List::InitContainers).and_then(|l| l.iter_mut().find(|c| pod::name(c) == init_name)) else {
+    let Some(init) = pod::list_mut(merged, List::InitContainers)
+        .and_then(|l| l.iter_mut().find(|c| pod::name(c) == init_name))
+    else {
         return;
     };
     if !tproxy && init_name == VALIDATION {
-        let sc = pod::object_mut(pod::object_mut(init).entry("securityContext").or_insert_with(pod::empty_object));
+        let sc = pod::object_mut(
+            pod::object_mut(init)
+                .entry("securityContext")
+                .or_insert_with(pod::empty_object),
+        );
         if let Some(u) = run_as_user {
             sc.insert("runAsUser".into(), json!(u));
         }
@@ -153,7 +195,9 @@ fn adjust_init_user(merged: &mut Value, original: &Value, tproxy_mode: bool) {
             sc.insert("runAsGroup".into(), json!(g));
         }
     }
-    let Some(uid) = run_as_user.filter(|u| *u != 0) else { return };
+    let Some(uid) = run_as_user.filter(|u| *u != 0) else {
+        return;
+    };
     if let Some(args) = init.get_mut("args").and_then(Value::as_array_mut) {
         if let Some(i) = args.iter().position(|a| a == "-u") {
             if i + 1 < args.len() {
@@ -169,12 +213,19 @@ pub fn update_cluster_envs(pod: &mut Value, envs: &std::collections::BTreeMap<St
     if envs.is_empty() {
         return;
     }
-    let Some(proxy) = pod::find_any_mut(pod, PROXY) else { return };
+    let Some(proxy) = pod::find_any_mut(pod, PROXY) else {
+        return;
+    };
     let obj = pod::object_mut(proxy);
     let mut list: Vec<Value> = obj
         .get("env")
         .and_then(Value::as_array)
-        .map(|l| l.iter().filter(|e| !envs.contains_key(pod::name(e))).cloned().collect())
+        .map(|l| {
+            l.iter()
+                .filter(|e| !envs.contains_key(pod::name(e)))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
     list.extend(envs.iter().map(|(k, v)| json!({"name": k, "value": v})));
     obj.insert("env".into(), Value::Array(list));

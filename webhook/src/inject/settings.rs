@@ -29,7 +29,12 @@ pub enum SettingsError {
 impl Settings {
     /// Parses the three ConfigMap values: `config` (YAML), `values` (JSON)
     /// and `mesh` (YAML over Istio's mesh defaults).
-    pub fn from_sources(config: &str, values: &str, mesh: &str, features: Features) -> Result<Settings, SettingsError> {
+    pub fn from_sources(
+        config: &str,
+        values: &str,
+        mesh: &str,
+        features: Features,
+    ) -> Result<Settings, SettingsError> {
         let injector = InjectorConfig::parse(config)?;
         let mut templates = Templates::new();
         for (name, src) in &injector.templates {

@@ -25,27 +25,43 @@ pub struct DeployMeta {
 pub enum Shape {
     /// The document is the pod.
     Pod,
-    /// The pod template is at this path (`PodTemplateSpec`).
-    Template(&'static [&'static str]),
+    /// The pod's metadata and spec are at these paths. For a CronJob the
+    /// metadata is the job template's own, as in Istio.
+    Template {
+        meta: &'static [&'static str],
+        spec: &'static [&'static str],
+        /// The template is a pointer in Go (ReplicationController,
+        /// DeploymentConfig): a missing one is an error.
+        required: bool,
+    },
     /// A `List` whose `items` are documents of their own.
     List,
 }
 
 /// The shape of an injectable kind; `None` for kinds passed through.
 pub fn shape(kind: &str) -> Option<Shape> {
-    const TEMPLATE: &[&str] = &["spec", "template"];
-    const CRON: &[&str] = &["spec", "jobTemplate", "spec", "template"];
+    const META: &[&str] = &["spec", "template", "metadata"];
+    const SPEC: &[&str] = &["spec", "template", "spec"];
     match kind {
         "Pod" => Some(Shape::Pod),
         "List" => Some(Shape::List),
-        "CronJob" => Some(Shape::Template(CRON)),
-        "Deployment"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "StatefulSet"
-        | "Job"
-        | "ReplicationController"
-        | "DeploymentConfig" => Some(Shape::Template(TEMPLATE)),
+        "CronJob" => Some(Shape::Template {
+            meta: &["spec", "jobTemplate", "metadata"],
+            spec: &["spec", "jobTemplate", "spec", "template", "spec"],
+            required: false,
+        }),
+        "Deployment" | "DaemonSet" | "ReplicaSet" | "StatefulSet" | "Job" => {
+            Some(Shape::Template {
+                meta: META,
+                spec: SPEC,
+                required: false,
+            })
+        }
+        "ReplicationController" | "DeploymentConfig" => Some(Shape::Template {
+            meta: META,
+            spec: SPEC,
+            required: true,
+        }),
         _ => None,
     }
 }
@@ -243,15 +259,11 @@ mod tests {
 
     #[test]
     fn shapes_by_kind_only() {
-        assert_eq!(
-            shape("CronJob"),
-            Some(Shape::Template(&[
-                "spec",
-                "jobTemplate",
-                "spec",
-                "template"
-            ]))
-        );
+        let Some(Shape::Template { meta, spec, .. }) = shape("CronJob") else {
+            panic!("a CronJob holds a pod template")
+        };
+        assert_eq!(meta, ["spec", "jobTemplate", "metadata"]);
+        assert_eq!(spec, ["spec", "jobTemplate", "spec", "template", "spec"]);
         assert_eq!(shape("Service"), None);
     }
 }

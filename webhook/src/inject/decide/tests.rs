@@ -1,27 +1,31 @@
 use super::*;
+use crate::config::LabelSelectorRequirement;
 use serde_json::json;
 
-/// `key=value` equality selector; an empty key is the empty selector and
-/// `!` as key an invalid one.
-struct Eq(&'static str, &'static str);
-
-impl Selector for Eq {
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    fn matches(&self, labels: &Map<String, Value>) -> Result<bool, String> {
-        if self.0 == "!" {
-            return Err("bad operator".into());
+/// `key=value` selector; an empty key is the empty selector, `!` as key an
+/// invalid one (bad operator).
+#[allow(non_snake_case)]
+fn Eq(key: &str, value: &str) -> LabelSelector {
+    let mut s = LabelSelector::default();
+    match key {
+        "" => {}
+        "!" => s.match_expressions.push(LabelSelectorRequirement {
+            key: "app".into(),
+            operator: "Sometimes".into(),
+            values: vec![],
+        }),
+        k => {
+            s.match_labels.insert(k.into(), value.into());
         }
-        Ok(self.0.is_empty() || labels.get(self.0).and_then(Value::as_str) == Some(self.1))
     }
+    s
 }
 
 fn pod(labels: Value, annotations: Value) -> Value {
     json!({"metadata": {"labels": labels, "annotations": annotations}, "spec": {"containers": [{"name": "a"}]}})
 }
 
-fn run(p: &Value, policy: Policy, never: &[Eq], always: &[Eq]) -> Decision {
+fn run(p: &Value, policy: Policy, never: &[LabelSelector], always: &[LabelSelector]) -> Decision {
     decide(p, "default", &policy, never, always, &mut Vec::new())
 }
 
@@ -29,14 +33,7 @@ fn run(p: &Value, policy: Policy, never: &[Eq], always: &[Eq]) -> Decision {
 fn host_network_and_ignored_namespaces_skip_even_when_forced() {
     let mut p = pod(json!({"sidecar.istio.io/inject": "true"}), json!({}));
     assert_eq!(
-        decide(
-            &p,
-            "kube-system",
-            &Policy::Enabled,
-            &[] as &[Eq],
-            &[],
-            &mut vec![]
-        ),
+        decide(&p, "kube-system", &Policy::Enabled, &[], &[], &mut vec![]),
         Decision::Skip(Reason::IgnoredNamespace("kube-system".into()))
     );
     p["spec"]["hostNetwork"] = json!(true);
@@ -76,7 +73,7 @@ fn explicit_choice_beats_selectors() {
 fn invalid_value_warns_and_falls_through_to_policy() {
     let p = pod(json!({"sidecar.istio.io/inject": "yes"}), json!({}));
     let mut w = vec![];
-    let d = decide(&p, "default", &Policy::Disabled, &[] as &[Eq], &[], &mut w);
+    let d = decide(&p, "default", &Policy::Disabled, &[], &[], &mut w);
     assert_eq!(d, Decision::Skip(Reason::PolicyDefault(Policy::Disabled)));
     assert_eq!(w, vec![Warning::InvalidInjectValue("yes".into())]);
 }
