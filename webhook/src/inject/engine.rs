@@ -194,13 +194,13 @@ fn reset_openshift_proxy_user(pod: &mut Value) {
         .iter()
         .filter(|c| pod::name(c) == PROXY)
         .map(|c| uid_of(c))
-        .last()
+        .next_back()
         .unwrap_or(0);
     let app_uid = all
         .iter()
         .filter(|c| ![PROXY, pod::INIT, pod::VALIDATION].contains(&pod::name(c)))
         .map(|c| uid_of(c))
-        .last()
+        .next_back()
         .unwrap_or(0);
     if proxy_uid != app_uid {
         return;

@@ -27,14 +27,14 @@ pub enum KubeInjectError {
         index: usize,
         kind: String,
         name: String,
-        source: NormalizeError,
+        source: Box<NormalizeError>,
     },
     #[error("document {index} ({kind} {name:?}): {source}")]
     Inject {
         index: usize,
         kind: String,
         name: String,
-        source: InjectError,
+        source: Box<InjectError>,
     },
     #[error("document {index} ({kind} {name:?}): spec.template is required value")]
     MissingTemplate {
@@ -79,7 +79,7 @@ pub fn run(
                 index,
                 kind,
                 name,
-                source,
+                source: Box::new(source),
             }
         })?;
         if !known {
@@ -92,7 +92,7 @@ pub fn run(
                         index,
                         kind,
                         name,
-                        source,
+                        source: Box::new(source),
                     }
                 }
                 ObjectError::MissingTemplate => {
