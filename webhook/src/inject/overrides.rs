@@ -1,7 +1,7 @@
 //! Containers the user declared with the name of an injected one (an
 //! `istio-proxy` with custom settings, say): their fields are re-applied on
 //! top of what the templates produced, remembered in
-//! `sidecar.istio.io/proxyOverrides` for later re-injection, and the init
+//! `proxy.istio.io/overrides` for later re-injection, and the init
 //! container's uid follows a user-set `runAsUser`.
 
 use serde_json::{json, Map, Value};
@@ -12,7 +12,7 @@ use crate::gojson;
 use crate::k8s;
 
 /// Annotation remembering the user's container overrides.
-pub const ANNOTATION: &str = "sidecar.istio.io/proxyOverrides";
+pub const ANNOTATION: &str = "proxy.istio.io/overrides";
 /// An image of `auto` means "the injected image".
 const AUTO_IMAGE: &str = "auto";
 
@@ -73,6 +73,13 @@ pub fn reinsert(mut pod: Value) -> Result<Value, InjectError> {
 
 /// Istio's `reapplyOverwrittenContainers`. `original` is the pod as
 /// received, `template_pod` what the templates alone produced.
+///
+/// One deliberate difference: on re-injection Istio skips every container
+/// the status annotation lists before it looks at the overrides annotation,
+/// so a user's `istio-proxy` settings are lost the second time. Here the
+/// recorded overrides are re-applied first, which is what the annotation
+/// exists for and makes re-injecting an injected pod a fixed point; a first
+/// injection is unchanged.
 pub fn reapply(
     mut merged: Value,
     original: &Value,
@@ -84,33 +91,29 @@ pub fn reapply(
     let already_injected = pod::annotation(original, status::ANNOTATION).is_some();
     let (mut saved_containers, mut saved_init) = (Vec::new(), Vec::new());
 
+    let empty = status::Status::default();
+    let prev = prev.as_ref().unwrap_or(&empty);
     for c in pod::list(template_pod, List::Containers) {
         let name = pod::name(c);
-        if prev
-            .as_ref()
-            .is_some_and(|s| s.containers.iter().any(|n| n == name))
-        {
-            continue;
-        }
-        let Some(found) = find(&existing.containers, name)
-            .or_else(|| pod::find(original, List::Containers, name))
-        else {
-            continue;
-        };
+        let injected_before = prev.containers.iter().any(|n| n == name);
+        let found = find(&existing.containers, name).or_else(|| {
+            (!injected_before)
+                .then(|| pod::find(original, List::Containers, name))
+                .flatten()
+        });
+        let Some(found) = found else { continue };
         let overlay = without_auto_image(found);
         merged = apply_container(merged, &overlay, List::Containers)?;
         saved_containers.push(overlay);
     }
     for c in pod::list(template_pod, List::InitContainers) {
         let name = pod::name(c);
-        if prev
-            .as_ref()
-            .is_some_and(|s| s.init_containers.iter().any(|n| n == name))
-        {
-            continue;
-        }
-        let found = find(&existing.init_containers, name)
-            .or_else(|| pod::find_any(original, name).map(|f| f.1));
+        let injected_before = prev.init_containers.iter().any(|n| n == name);
+        let found = find(&existing.init_containers, name).or_else(|| {
+            (!injected_before)
+                .then(|| pod::find_any(original, name).map(|f| f.1))
+                .flatten()
+        });
         let Some(found) = found else { continue };
         let overlay = without_auto_image(found);
         merged = apply_container(merged, &overlay, List::InitContainers)?;

@@ -12,9 +12,8 @@
 //!   IntOrString values are kept as given, timestamps are printed in UTC;
 //! - values of the wrong JSON type are errors naming the field path, like Go's decoder.
 //!
-//! Object keys keep their input order (missing always-emitted fields are appended); Go's
-//! output order differs but no consumer depends on it (YAML output sorts keys, JSON patches
-//! ignore order). Objects of kinds the schema does not model are left untouched.
+//! Struct fields come out in Go's declaration order, as `json.Marshal` writes them (Istio
+//! stores marshalled containers in the `proxy.istio.io/overrides` annotation). Objects of kinds the schema does not model are left untouched.
 
 #[cfg(test)]
 mod tests;
@@ -220,7 +219,8 @@ impl Ctx {
             Value::Null => Map::new(),
             other => return Err(self.type_err(&Ty::Struct(idx), &other)),
         };
-        let mut out = Map::new();
+        // One slot per field, emitted in Go's declaration order as json.Marshal does.
+        let mut slots: Vec<Option<Value>> = vec![None; td.fields.len()];
         let mut seen = vec![false; td.fields.len()];
         for (key, val) in entries {
             let Some((fi, field)) = td.decode_field(&key) else {
@@ -232,20 +232,17 @@ impl Ctx {
             self.path.push_str(field.json);
             let decoded = self.decode_field(field, val);
             self.path.truncate(mark);
-            match decoded? {
-                Some(v) => {
-                    out.insert(field.json.to_string(), v);
-                }
-                None => {
-                    out.shift_remove(field.json);
-                }
-            }
+            slots[fi] = decoded?;
         }
         for (fi, field) in td.fields.iter().enumerate() {
             if !seen[fi] {
-                if let Some(v) = self.zero_field(field)? {
-                    out.insert(field.json.to_string(), v);
-                }
+                slots[fi] = self.zero_field(field)?;
+            }
+        }
+        let mut out = Map::new();
+        for (field, slot) in td.fields.iter().zip(slots) {
+            if let Some(v) = slot {
+                out.insert(field.json.to_string(), v);
             }
         }
         Ok(out)
