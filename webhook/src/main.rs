@@ -1,1 +1,153 @@
-fn main() {}
+//! `meshinject`: Istio-compatible sidecar injection.
+//!
+//! `meshinject kube-inject -f app.yaml [-o out.yaml] --injectConfigFile F --valuesFile F
+//! [--meshConfigFile F] [--revision R]` injects manifests like `istioctl kube-inject`.
+
+use std::io::{Read, Write};
+
+use anyhow::{bail, Context, Result};
+use webhook::config::Features;
+use webhook::inject::Settings;
+use webhook::kube_inject;
+
+const USAGE: &str = "usage:
+  meshinject kube-inject -f FILE|- [-o FILE] --injectConfigFile FILE --valuesFile FILE
+                         [--meshConfigFile FILE] [--revision REV]
+
+  -f, --filename          manifest to inject ('-' for stdin)
+  -o, --output            where to write the result (default stdout)
+  --injectConfigFile      the injector config: the `config` key of ConfigMap
+                          istio-sidecar-injector, or that ConfigMap as YAML
+  --valuesFile            the `values` key of the same ConfigMap (JSON), or the ConfigMap
+  --meshConfigFile        mesh config: the `mesh` key of ConfigMap istio, or the ConfigMap
+                          (default: Istio's mesh defaults)
+  --revision              control plane revision (default: none)
+
+Feature switches come from the environment as in Istio: ENABLE_NATIVE_SIDECARS
+(auto|true|false; without a cluster, auto means false), COMPLIANCE_POLICY, PLATFORM.";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(&args) {
+        eprintln!("meshinject: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("kube-inject") => kube_inject_cmd(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command {other:?}\n{USAGE}"),
+    }
+}
+
+#[derive(Default)]
+struct KubeInjectArgs {
+    input: Option<String>,
+    output: Option<String>,
+    config: Option<String>,
+    values: Option<String>,
+    mesh: Option<String>,
+    revision: String,
+}
+
+fn parse_kube_inject(args: &[String]) -> Result<KubeInjectArgs> {
+    let mut out = KubeInjectArgs::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || -> Result<String> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => it
+                    .next()
+                    .cloned()
+                    .with_context(|| format!("flag {flag} needs a value")),
+            }
+        };
+        match flag {
+            "-f" | "--filename" => out.input = Some(value()?),
+            "-o" | "--output" => out.output = Some(value()?),
+            "--injectConfigFile" => out.config = Some(value()?),
+            "--valuesFile" => out.values = Some(value()?),
+            "--meshConfigFile" => out.mesh = Some(value()?),
+            "--revision" | "-r" => out.revision = value()?,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown flag {other:?} for kube-inject\n{USAGE}"),
+        }
+    }
+    Ok(out)
+}
+
+/// A file holding either the raw ConfigMap value or the ConfigMap itself.
+fn config_value(path: &str, key: &str) -> Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+    if let Ok(doc) = webhook::config::yaml::parse_yaml(&text) {
+        if doc.get("kind").and_then(|k| k.as_str()) == Some("ConfigMap") {
+            return doc
+                .pointer(&format!("/data/{key}"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .with_context(|| format!("{path}: ConfigMap has no data.{key}"));
+        }
+    }
+    Ok(text)
+}
+
+fn kube_inject_cmd(args: &[String]) -> Result<()> {
+    let a = parse_kube_inject(args)?;
+    let input_path = a
+        .input
+        .context("kube-inject needs -f FILE (or -f - for stdin)")?;
+    let (Some(config), Some(values)) = (&a.config, &a.values) else {
+        bail!("kube-inject needs --injectConfigFile and --valuesFile (no default injector configuration is built in yet)");
+    };
+    let config = config_value(config, "config")?;
+    let values = config_value(values, "values")?;
+    let mesh = match &a.mesh {
+        Some(p) => config_value(p, "mesh")?,
+        None => String::new(),
+    };
+    let features = Features::from_lookup(&|k| std::env::var(k).ok());
+    for w in &features.warnings {
+        eprintln!("meshinject: warning: {w}");
+    }
+    let settings = Settings::from_sources(&config, &values, &mesh, features)
+        .context("loading the injection configuration")?;
+    let input = if input_path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading stdin")?;
+        s
+    } else {
+        std::fs::read_to_string(&input_path).with_context(|| format!("reading {input_path}"))?
+    };
+    let opts = kube_inject::Options {
+        revision: &a.revision,
+        nodes: None,
+    };
+    let (out, warnings) = kube_inject::run(&settings, &input, opts)
+        .with_context(|| format!("injecting {input_path}"))?;
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    match a.output.as_deref() {
+        None | Some("-") => std::io::stdout()
+            .lock()
+            .write_all(out.as_bytes())
+            .context("writing stdout")?,
+        Some(p) => std::fs::write(p, out).with_context(|| format!("writing {p}"))?,
+    }
+    Ok(())
+}

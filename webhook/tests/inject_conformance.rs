@@ -8,9 +8,14 @@ use std::path::PathBuf;
 
 #[test]
 fn istio_injection_corpus_passes() {
-    let dir = std::env::var_os("MESH_INJECT_CORPUS").map(PathBuf::from).unwrap_or_else(conformance::default_dir);
+    let dir = std::env::var_os("MESH_INJECT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(conformance::default_dir);
     if !dir.join("cases.json").is_file() {
-        let msg = format!("injection conformance corpus not found at {}", dir.display());
+        let msg = format!(
+            "injection conformance corpus not found at {}",
+            dir.display()
+        );
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("{msg}: the conformance test cannot run under CI");
         }
@@ -25,6 +30,10 @@ fn istio_injection_corpus_passes() {
         eprintln!("not checked: {n}");
     }
     eprintln!("{} passed, {} failed", report.passed, report.failures.len());
-    assert!(report.failures.is_empty(), "{} conformance checks failed", report.failures.len());
+    assert!(
+        report.failures.is_empty(),
+        "{} conformance checks failed",
+        report.failures.len()
+    );
     assert!(report.passed > 0, "the corpus produced no checks");
 }
