@@ -102,11 +102,14 @@ pub fn admit(
     warnings: &mut Vec<Warning>,
 ) -> Result<Outcome, InjectError> {
     let mut pod = input.pod;
+    // managedFields can be huge and never matters to injection; Istio drops
+    // it before diffing, and dropping it first keeps the cost linear in the spec.
+    if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
     k8s::normalize::normalize("Pod", &mut pod)
         .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
     if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
-        // Large and irrelevant to injection; Istio drops it before diffing.
-        meta.remove("managedFields");
         if meta
             .get("namespace")
             .and_then(Value::as_str)
