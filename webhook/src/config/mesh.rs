@@ -19,8 +19,8 @@ use serde_json::{json, Map, Value};
 use super::error::ConfigError;
 use super::mesh_validate::validate_mesh;
 use super::proto::decode::{apply, decode_assignments, decode_message, Message};
+use super::proto::encode;
 use super::proto::schema::{schema, MessageDesc, DEFAULT_PROVIDERS, MESH_CONFIG};
-use super::proto::{encode, gostruct};
 use super::proxy::ProxyConfig;
 use super::yaml::parse_yaml;
 
@@ -225,11 +225,6 @@ impl MeshConfig {
     /// Compact jsonpb JSON (Istio's `protomarshal.ToJSON`).
     pub fn to_proto_json(&self) -> String {
         encode::to_json(desc(), &self.msg)
-    }
-
-    /// The Go-struct view for templates (see [`crate::config::template_data`]).
-    pub fn template_data(&self) -> Value {
-        gostruct::message_view(desc(), &self.msg)
     }
 
     pub fn trust_domain(&self) -> &str {

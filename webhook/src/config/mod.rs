@@ -6,7 +6,6 @@
 //! - [`proxy`]: the ProxyConfig of a pod: mesh `defaultConfig` and the
 //!   `proxy.istio.io/config` annotation ([`ProxyConfig`]);
 //! - [`selector`]: Kubernetes label selectors;
-//! - [`template_data`]: `.ProxyConfig`/`.MeshConfig` as templates see them;
 //! - [`features`]: environment switches (`ENABLE_NATIVE_SIDECARS`, `COMPLIANCE_POLICY`,
 //!   `PLATFORM`).
 //!
@@ -22,7 +21,6 @@ mod mesh_validate;
 pub mod proto;
 pub mod proxy;
 pub mod selector;
-pub mod template_data;
 pub mod values;
 pub mod yaml;
 

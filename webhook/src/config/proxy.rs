@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::error::ConfigError;
 use super::proto::decode::{apply, decode_assignments, decode_message, Assignment, Message};
+use super::proto::encode;
 use super::proto::schema::{schema, MessageDesc, PROXY_CONFIG};
-use super::proto::{encode, gostruct};
 use super::yaml::parse_yaml;
 
 /// The pod annotation that overrides the mesh ProxyConfig.
@@ -187,11 +187,6 @@ impl ProxyConfig {
     /// Compact jsonpb of the whole message (Istio's `protomarshal.ToJSON`).
     pub fn to_proto_json(&self) -> String {
         encode::to_json(desc(), &self.msg)
-    }
-
-    /// The Go-struct view for templates (see [`crate::config::template_data`]).
-    pub fn template_data(&self) -> Value {
-        gostruct::message_view(desc(), &self.msg)
     }
 
     pub fn interception_mode(&self) -> InterceptionMode {

@@ -8,7 +8,6 @@
 pub(crate) mod decode;
 pub mod duration;
 pub(crate) mod encode;
-pub(crate) mod gostruct;
 mod scalar;
 pub(crate) mod schema;
 

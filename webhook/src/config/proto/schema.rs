@@ -109,7 +109,6 @@ pub(crate) enum Cardinality {
 pub(crate) struct FieldDesc {
     pub proto_name: String,
     pub json_name: String,
-    pub go_name: String,
     pub ty: FieldType,
     pub cardinality: Cardinality,
     /// Index into [`MessageDesc::oneofs`] when the field is a member of a oneof.
@@ -131,7 +130,6 @@ impl FieldDesc {
 
 #[derive(Debug, Clone)]
 pub(crate) struct OneofDesc {
-    pub go_name: String,
     /// Indices of the member fields, in declaration order.
     pub fields: Vec<usize>,
 }
@@ -171,11 +169,6 @@ impl EnumDesc {
 
     pub fn number_of(&self, name: &str) -> Option<i32> {
         self.values.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
-    }
-
-    /// The name of the zero value, which is what an unset enum field reads as.
-    pub fn zero_name(&self) -> Option<&str> {
-        self.name_of(0)
     }
 }
 
@@ -269,19 +262,12 @@ fn build(raw: RawSchema) -> Schema {
                     oneofs[pos].1.fields.push(idx);
                     pos
                 } else {
-                    oneofs.push((
-                        o.clone(),
-                        OneofDesc {
-                            go_name: go_camel_case(o),
-                            fields: vec![idx],
-                        },
-                    ));
+                    oneofs.push((o.clone(), OneofDesc { fields: vec![idx] }));
                     oneofs.len() - 1
                 }
             });
             fields.push(FieldDesc {
                 json_name: rf.json_name.clone().unwrap_or_else(|| json_name(&rf.name)),
-                go_name: go_camel_case(&rf.name),
                 proto_name: rf.name,
                 ty,
                 cardinality,
@@ -335,37 +321,6 @@ pub(crate) fn json_name(proto_name: &str) -> String {
     out
 }
 
-/// protoc-gen-go's Go identifier for a field or oneof name: each word starts upper-case, an
-/// underscore before a lower-case letter is dropped, other underscores stay, digits stay and
-/// the letter after a digit starts a new word.
-pub(crate) fn go_camel_case(name: &str) -> String {
-    let b = name.as_bytes();
-    let mut out = String::with_capacity(name.len());
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'.' && i + 1 < b.len() && b[i + 1].is_ascii_lowercase() {
-            // skipped
-        } else if c == b'.' {
-            out.push('_');
-        } else if c == b'_' && (i == 0 || b[i - 1] == b'.') {
-            out.push('X');
-        } else if c == b'_' && i + 1 < b.len() && b[i + 1].is_ascii_lowercase() {
-            // skipped
-        } else if c.is_ascii_digit() {
-            out.push(c as char);
-        } else {
-            out.push(c.to_ascii_uppercase() as char);
-            while i + 1 < b.len() && b[i + 1].is_ascii_lowercase() {
-                i += 1;
-                out.push(b[i] as char);
-            }
-        }
-        i += 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,18 +330,6 @@ mod tests {
         assert_eq!(json_name("discovery_address"), "discoveryAddress");
         assert_eq!(json_name("mesh_mTLS"), "meshMTLS");
         assert_eq!(json_name("enable_64bit_trace_id"), "enable64bitTraceId");
-        assert_eq!(go_camel_case("discovery_address"), "DiscoveryAddress");
-        assert_eq!(go_camel_case("k8s_sa_jwt_path"), "K8SSaJwtPath");
-        assert_eq!(go_camel_case("mesh_mTLS"), "MeshMTLS");
-        assert_eq!(
-            go_camel_case("enable_64bit_trace_id"),
-            "Enable_64BitTraceId"
-        );
-        assert_eq!(go_camel_case("matchLabels"), "MatchLabels");
-        assert_eq!(
-            go_camel_case("http2_initial_stream_window_size"),
-            "Http2InitialStreamWindowSize"
-        );
     }
 
     #[test]
@@ -394,15 +337,13 @@ mod tests {
         let s = schema();
         let pc = s.message(PROXY_CONFIG);
         let f = pc.field("holdApplicationUntilProxyStarts");
-        assert_eq!(f.go_name, "HoldApplicationUntilProxyStarts");
         assert_eq!(f.ty, FieldType::WellKnown(WellKnown::Wrapper(Scalar::Bool)));
         let sc = pc.field("serviceCluster");
         let oneof = &pc.oneofs[sc.oneof.unwrap()];
-        assert_eq!(oneof.go_name, "ClusterName");
         assert_eq!(oneof.fields.len(), 2);
         assert_eq!(pc.field("proxyMetadata").cardinality, Cardinality::Map);
         let mode = s.enumeration("istio.mesh.v1alpha1.ProxyConfig.InboundInterceptionMode");
-        assert_eq!(mode.zero_name(), Some("REDIRECT"));
+        assert_eq!(mode.number_of("REDIRECT"), Some(0));
         assert_eq!(mode.number_of("TPROXY"), Some(1));
         // Values: explicit json_name options are honoured.
         let global = s.message("istio.operator.v1alpha1.GlobalConfig");
