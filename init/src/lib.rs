@@ -3,3 +3,6 @@
 //! Flags and environment become a validated [`config`]; the pure [`plan`]
 //! turns it into one `iptables-restore` payload per address family; `apply`
 //! writes those payloads into the current network namespace.
+
+pub mod apply;
+pub mod validate;
