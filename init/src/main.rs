@@ -1,1 +1,147 @@
-fn main() {}
+//! The `mesh-init` binary: parse the command line, validate it (a bad value prints one
+//! line and exits 2 before anything is written), log the effective configuration to
+//! stderr, plan the rules and, with `--dry-run`, print the payloads on stdout. Reading
+//! the machine's facts (user database, resolv.conf, interface addresses) happens here.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use init::cli::{self, Command};
+use init::config::{passwd_uid, Config, HostFacts};
+use init::plan::{plan, Plan};
+
+/// Exit code of a command line or configuration that cannot be used.
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let args: Result<Vec<String>, OsString> = std::env::args_os()
+        .skip(1)
+        .map(OsString::into_string)
+        .collect();
+    let args = match args {
+        Ok(args) => args,
+        Err(arg) => return bad_input(format!("argument {arg:?} is not valid UTF-8")),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let cli = match cli::parse(&args, &env) {
+        Ok(Command::Help) => {
+            print!("{}", cli::usage());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Run(cli)) => cli,
+        Err(err) => return bad_input(err.to_string()),
+    };
+    for warning in &cli.warnings {
+        eprintln!("mesh-init: warning: {warning}");
+    }
+    if !cli.ignored_args.is_empty() {
+        eprintln!(
+            "mesh-init: warning: ignoring positional arguments {:?}",
+            cli.ignored_args
+        );
+    }
+    if !cli.ignored_flags.is_empty() {
+        eprintln!(
+            "mesh-init: accepted without effect: {}",
+            cli.ignored_flags.join(" ")
+        );
+    }
+    let config = match Config::from_cli(&cli, &Machine) {
+        Ok(config) => config,
+        Err(err) => return bad_input(err.to_string()),
+    };
+    match run(&config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("mesh-init: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bad_input(message: String) -> ExitCode {
+    eprintln!("mesh-init: {message}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
+fn run(config: &Config) -> anyhow::Result<()> {
+    eprint!("mesh-init: effective configuration:\n{config}");
+    if config.redirect_dns && !config.dns_capture() {
+        eprintln!("mesh-init: warning: --redirect-dns is set but there is no DNS server and no --capture-all-dns: DNS capture disabled");
+    }
+    let plan = plan(config);
+    if config.dry_run {
+        return print_dry_run(config, &plan);
+    }
+    bail!("applying rules is not wired yet")
+}
+
+/// Print exactly the payloads that would be applied: none when nothing is applied.
+fn print_dry_run(config: &Config, plan: &Plan) -> anyhow::Result<()> {
+    if config.skip_rule_apply || config.cleanup_only {
+        eprintln!(
+            "mesh-init: dry run: no payload would be applied (--skip-rule-apply or --cleanup-only)"
+        );
+        return Ok(());
+    }
+    let mut out = io::stdout().lock();
+    out.write_all(plan.ipv4.as_bytes())
+        .and_then(|()| out.write_all(plan.ipv6.as_deref().unwrap_or_default().as_bytes()))
+        .and_then(|()| out.flush())
+        .context("cannot write the dry-run payloads to stdout")
+}
+
+/// The real machine.
+struct Machine;
+
+impl HostFacts for Machine {
+    fn user_uid(&self, user: &str) -> Option<u32> {
+        let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+        passwd_uid(&passwd, user)
+    }
+
+    fn resolv_conf(&self) -> io::Result<String> {
+        std::fs::read_to_string("/etc/resolv.conf")
+    }
+
+    fn local_addrs(&self) -> io::Result<Vec<IpAddr>> {
+        interface_addrs()
+    }
+}
+
+/// The addresses of this network namespace's interfaces, as getifaddrs(3) lists them.
+fn interface_addrs() -> io::Result<Vec<IpAddr>> {
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs stores a list head in `head`, freed below with freeifaddrs.
+    if unsafe { libc::getifaddrs(&mut head) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut addrs = Vec::new();
+    let mut node = head;
+    while !node.is_null() {
+        // SAFETY: `node` is a non-null element of the list getifaddrs returned, not freed yet.
+        let ifa = unsafe { &*node };
+        if !ifa.ifa_addr.is_null() {
+            // SAFETY: a non-null ifa_addr points to a sockaddr whose family tells its real type.
+            let family = i32::from(unsafe { (*ifa.ifa_addr).sa_family });
+            if family == libc::AF_INET {
+                // SAFETY: AF_INET addresses are sockaddr_in.
+                let sin = unsafe { &*ifa.ifa_addr.cast::<libc::sockaddr_in>() };
+                addrs.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                    sin.sin_addr.s_addr,
+                ))));
+            } else if family == libc::AF_INET6 {
+                // SAFETY: AF_INET6 addresses are sockaddr_in6.
+                let sin6 = unsafe { &*ifa.ifa_addr.cast::<libc::sockaddr_in6>() };
+                addrs.push(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)));
+            }
+        }
+        node = ifa.ifa_next;
+    }
+    // SAFETY: `head` came from a successful getifaddrs and is freed once.
+    unsafe { libc::freeifaddrs(head) };
+    Ok(addrs)
+}
