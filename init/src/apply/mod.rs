@@ -17,6 +17,7 @@ pub mod error;
 pub mod exec;
 pub mod flow;
 pub mod names;
+pub mod netns;
 pub mod nft;
 pub mod routes;
 pub mod rules;
