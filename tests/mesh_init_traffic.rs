@@ -44,12 +44,20 @@ fn family_args(ipv6: bool) -> (String, String, &'static str) {
             "--ipv6",
         )
     } else {
-        (V4.subnet.to_string(), V4.excluded_cidr.to_string(), "--no-ipv6")
+        (
+            V4.subnet.to_string(),
+            V4.excluded_cidr.to_string(),
+            "--no-ipv6",
+        )
     }
 }
 
 fn sidecar(backend: Backend, ipv6: bool) {
-    let test = format!("sidecar traffic ({}, {})", backend.flag(), if ipv6 { "IPv6" } else { "IPv4" });
+    let test = format!(
+        "sidecar traffic ({}, {})",
+        backend.flag(),
+        if ipv6 { "IPv6" } else { "IPv4" }
+    );
     if !require::netns_suite(&test) {
         return;
     }
@@ -57,39 +65,77 @@ fn sidecar(backend: Backend, ipv6: bool) {
     let p = Pod::new();
     let _servers = listeners(&p, ipv6);
     let before = reach(&p.pod, Some(APP_UID), Addrs::at(a.peer, APP_PORT));
-    assert_eq!(before.tag, "peer", "{test}: topology broken before mesh-init ran");
+    assert_eq!(
+        before.tag, "peer",
+        "{test}: topology broken before mesh-init ran"
+    );
 
     let (include, exclude, v6flag) = family_args(ipv6);
     let mut args = sidecar_args(&include, &exclude);
-    args.extend(["--force-iptables-binary".into(), backend.flag().into(), v6flag.into()]);
+    args.extend([
+        "--force-iptables-binary".into(),
+        backend.flag().into(),
+        v6flag.into(),
+    ]);
     let out = p.mesh_init(&args, &[]);
     assert!(out.success(), "{test}: mesh-init failed: {}", out.stderr);
-    assert!(out.stderr.contains(&format!("using {}", backend.program(false))), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("using {}", backend.program(false))),
+        "{}",
+        out.stderr
+    );
 
     let peer = Addrs::at(a.peer, APP_PORT);
     let app = reach(&p.pod, Some(APP_UID), peer);
-    assert_eq!(app.tag, "proxy-outbound", "{test}: app traffic to {peer} must reach the proxy: {app:?}");
-    assert_eq!(app.original, Some(peer), "{test}: SO_ORIGINAL_DST must be the app's destination");
+    assert_eq!(
+        app.tag, "proxy-outbound",
+        "{test}: app traffic to {peer} must reach the proxy: {app:?}"
+    );
+    assert_eq!(
+        app.original,
+        Some(peer),
+        "{test}: SO_ORIGINAL_DST must be the app's destination"
+    );
 
     let excluded = Addrs::at(a.excluded, APP_PORT);
     let r = reach(&p.pod, Some(APP_UID), excluded);
-    assert_eq!((r.tag.as_str(), r.local), ("peer", excluded), "{test}: excluded host must be reached directly");
+    assert_eq!(
+        (r.tag.as_str(), r.local),
+        ("peer", excluded),
+        "{test}: excluded host must be reached directly"
+    );
 
     let outside = Addrs::at(a.outside, APP_PORT);
     let r = reach(&p.pod, Some(APP_UID), outside);
-    assert_eq!((r.tag.as_str(), r.local), ("peer", outside), "{test}: outside -i must bypass the proxy");
+    assert_eq!(
+        (r.tag.as_str(), r.local),
+        ("peer", outside),
+        "{test}: outside -i must bypass the proxy"
+    );
 
     let r = reach(&p.pod, Some(PROXY_UID), peer);
-    assert_eq!((r.tag.as_str(), r.local), ("peer", peer), "{test}: the proxy's own traffic must not loop");
+    assert_eq!(
+        (r.tag.as_str(), r.local),
+        ("peer", peer),
+        "{test}: the proxy's own traffic must not loop"
+    );
 
     let inbound = Addrs::at(a.pod, APP_PORT);
     let r = reach(&p.peer, None, inbound);
-    assert_eq!(r.tag, "proxy-inbound", "{test}: inbound to an app port must reach 15006: {r:?}");
+    assert_eq!(
+        r.tag, "proxy-inbound",
+        "{test}: inbound to an app port must reach 15006: {r:?}"
+    );
     assert_eq!(r.original, Some(inbound));
 
     let health = Addrs::at(a.pod, 15021);
     let r = reach(&p.peer, None, health);
-    assert_eq!((r.tag.as_str(), r.local), ("pod-15021", health), "{test}: -d ports are not captured");
+    assert_eq!(
+        (r.tag.as_str(), r.local),
+        ("pod-15021", health),
+        "{test}: -d ports are not captured"
+    );
 }
 
 #[test]
@@ -126,7 +172,10 @@ fn wildcard_include_captures_everything_but_the_exclusions() {
     assert!(out.success(), "mesh-init failed: {}", out.stderr);
     let outside = Addrs::at(V4.outside, APP_PORT);
     let r = reach(&p.pod, Some(APP_UID), outside);
-    assert_eq!((r.tag.as_str(), r.original), ("proxy-outbound", Some(outside)));
+    assert_eq!(
+        (r.tag.as_str(), r.original),
+        ("proxy-outbound", Some(outside))
+    );
     let r = reach(&p.pod, Some(APP_UID), Addrs::at(V4.excluded, APP_PORT));
     assert_eq!(r.tag, "peer");
 }
@@ -141,23 +190,51 @@ fn validation(ipv6: bool) {
     // Istio's validation container: the proxy's uid, rules already in place (or not).
     let validate = |p: &Pod| {
         let mut args = sidecar_args("*", "");
-        args.extend(["--skip-rule-apply", "--run-validation", "--probe-timeout", "2s", v6flag].map(String::from));
-        let mut argv = vec!["--reuid=1337".to_string(), "--regid=1337".into(), "--clear-groups".into()];
+        args.extend(
+            [
+                "--skip-rule-apply",
+                "--run-validation",
+                "--probe-timeout",
+                "2s",
+                v6flag,
+            ]
+            .map(String::from),
+        );
+        let mut argv = vec![
+            "--reuid=1337".to_string(),
+            "--regid=1337".into(),
+            "--clear-groups".into(),
+        ];
         argv.push(e2e::build::mesh_init().display().to_string());
         argv.extend(args);
         let mut cmd = p.pod.command("setpriv");
-        cmd.args(&argv).env_clear().env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        cmd.args(&argv)
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         e2e::netns::run_bounded(&mut cmd, e2e::pod::RUN_LIMIT)
     };
     let without = validate(&p);
-    assert_eq!(without.status.code(), Some(126), "{test}: no rules must fail with 126: {}", without.stderr);
-    assert!(without.stderr.contains("validation failed"), "{}", without.stderr);
+    assert_eq!(
+        without.status.code(),
+        Some(126),
+        "{test}: no rules must fail with 126: {}",
+        without.stderr
+    );
+    assert!(
+        without.stderr.contains("validation failed"),
+        "{}",
+        without.stderr
+    );
     let mut args = sidecar_args("*", "");
     args.push(v6flag.into());
     let out = p.mesh_init(&args, &[]);
     assert!(out.success(), "{test}: mesh-init failed: {}", out.stderr);
     let with = validate(&p);
-    assert!(with.success(), "{test}: validation must pass with the rules: {}", with.stderr);
+    assert!(
+        with.success(),
+        "{test}: validation must pass with the rules: {}",
+        with.stderr
+    );
 }
 
 #[test]

@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 /// e.g. `target/debug` (tests live in its `deps/`).
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("cannot locate the running test executable");
-    let deps = exe.parent().expect("test executable has no parent directory");
+    let deps = exe
+        .parent()
+        .expect("test executable has no parent directory");
     deps.parent()
         .expect("test executable is not inside a cargo target directory")
         .to_path_buf()
@@ -35,7 +37,15 @@ pub fn mesh_init() -> &'static Path {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
         let out = Command::new(&cargo)
-            .args(["build", "--quiet", "-p", "init", "--bin", "mesh-init", "--manifest-path"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "init",
+                "--bin",
+                "mesh-init",
+                "--manifest-path",
+            ])
             .arg(&manifest)
             .args(profile_args(&dir))
             .output()
@@ -46,7 +56,11 @@ pub fn mesh_init() -> &'static Path {
             String::from_utf8_lossy(&out.stderr)
         );
         let bin = dir.join("mesh-init");
-        assert!(bin.is_file(), "mesh-init was built but is not at {}", bin.display());
+        assert!(
+            bin.is_file(),
+            "mesh-init was built but is not at {}",
+            bin.display()
+        );
         bin
     })
 }

@@ -62,10 +62,28 @@ pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
     }
 }
 
+/// Absolute path of `ip` in the test's own PATH.
+pub fn ip_program() -> &'static std::path::Path {
+    static IP: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    IP.get_or_init(|| {
+        std::env::var("PATH")
+            .unwrap_or_default()
+            .split(':')
+            .map(|d| std::path::Path::new(d).join("ip"))
+            .find(|p| p.is_file())
+            .expect("ip is not in PATH")
+    })
+}
+
 /// Runs `ip <args>` (on the host) and panics with its stderr on failure.
 pub fn ip(args: &[&str]) -> String {
     let out = run_bounded(Command::new("ip").args(args), Duration::from_secs(20));
-    assert!(out.success(), "ip {} failed: {}", args.join(" "), out.stderr.trim());
+    assert!(
+        out.success(),
+        "ip {} failed: {}",
+        args.join(" "),
+        out.stderr.trim()
+    );
     out.stdout
 }
 
@@ -105,9 +123,10 @@ impl Netns {
         ip(&all)
     }
 
-    /// A command run inside the namespace (`ip netns exec <ns> <program>`).
+    /// A command run inside the namespace (`ip netns exec <ns> <program>`);
+    /// `ip` is resolved now, so the command may be given any `PATH`.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut c = Command::new("ip");
+        let mut c = Command::new(ip_program());
         c.args(["netns", "exec", &self.name]).arg(program);
         c
     }

@@ -25,7 +25,9 @@ fn probe() -> Result<(), String> {
             .split(':')
             .any(|d| std::path::Path::new(d).join(tool).is_file());
         if !found {
-            return Err(format!("{tool} is not installed (apt-get install -y iptables iproute2)"));
+            return Err(format!(
+                "{tool} is not installed (apt-get install -y iptables iproute2)"
+            ));
         }
     }
     let name = format!("mi-probe-{}", std::process::id());

@@ -7,7 +7,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::mem::{size_of, zeroed};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6, TcpListener, TcpStream};
+use std::net::{
+    Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6, TcpListener, TcpStream,
+};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -30,7 +32,13 @@ pub fn original_dst(s: &TcpStream) -> Option<SocketAddr> {
     let level = if v4 { libc::SOL_IP } else { libc::SOL_IPV6 };
     // SAFETY: st is writable for len bytes.
     let rc = unsafe {
-        libc::getsockopt(s.as_raw_fd(), level, SO_ORIGINAL_DST, (&mut st as *mut libc::sockaddr_storage).cast(), &mut len)
+        libc::getsockopt(
+            s.as_raw_fd(),
+            level,
+            SO_ORIGINAL_DST,
+            (&mut st as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        )
     };
     if rc != 0 {
         return None;
@@ -38,11 +46,19 @@ pub fn original_dst(s: &TcpStream) -> Option<SocketAddr> {
     Some(if v4 {
         // SAFETY: the kernel wrote a sockaddr_in.
         let a = unsafe { &*(&st as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
-        SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)), u16::from_be(a.sin_port)))
+        SocketAddr::V4(SocketAddrV4::new(
+            Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)),
+            u16::from_be(a.sin_port),
+        ))
     } else {
         // SAFETY: the kernel wrote a sockaddr_in6.
         let a = unsafe { &*(&st as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
-        SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(a.sin6_addr.s6_addr), u16::from_be(a.sin6_port), 0, 0))
+        SocketAddr::V6(SocketAddrV6::new(
+            Ipv6Addr::from(a.sin6_addr.s6_addr),
+            u16::from_be(a.sin6_port),
+            0,
+            0,
+        ))
     })
 }
 
@@ -61,21 +77,23 @@ pub fn serve(ns: &Netns, addr: SocketAddr, tag: &str) -> Server {
     let flag = stop.clone();
     let handle = std::thread::spawn(move || {
         enter(&path);
-        let listener = match TcpListener::bind(addr).and_then(|l| l.set_nonblocking(true).map(|()| l)) {
-            Ok(l) => {
-                let _ = ready_tx.send(Ok(()));
-                l
-            }
-            Err(e) => {
-                let _ = ready_tx.send(Err(format!("cannot listen on {addr} in {path}: {e}")));
-                return;
-            }
-        };
+        let listener =
+            match TcpListener::bind(addr).and_then(|l| l.set_nonblocking(true).map(|()| l)) {
+                Ok(l) => {
+                    let _ = ready_tx.send(Ok(()));
+                    l
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(format!("cannot listen on {addr} in {path}: {e}")));
+                    return;
+                }
+            };
         while !flag.load(Ordering::Relaxed) {
             match listener.accept() {
                 Ok((mut conn, _)) => {
                     let local = conn.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                    let orig = original_dst(&conn).map_or_else(|| "-".to_string(), |a| a.to_string());
+                    let orig =
+                        original_dst(&conn).map_or_else(|| "-".to_string(), |a| a.to_string());
                     let _ = conn.set_nonblocking(false);
                     let _ = conn.write_all(format!("{tag} {local} {orig}\n").as_bytes());
                 }
@@ -120,7 +138,9 @@ fn parse_reply(line: &str) -> Result<Reply, String> {
     };
     Ok(Reply {
         tag: tag.to_string(),
-        local: local.parse().map_err(|e| format!("bad address in {line:?}: {e}"))?,
+        local: local
+            .parse()
+            .map_err(|e| format!("bad address in {line:?}: {e}"))?,
         original: orig.parse().ok(),
     })
 }
@@ -137,8 +157,11 @@ pub fn connect(ns: &Netns, uid: Option<u32>, dst: SocketAddr) -> Result<Reply, S
                 libc::syscall(libc::SYS_setfsuid, id);
             }
         }
-        let stream = TcpStream::connect_timeout(&dst, IO_TIMEOUT).map_err(|e| format!("connect to {dst}: {e}"))?;
-        stream.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+        let stream = TcpStream::connect_timeout(&dst, IO_TIMEOUT)
+            .map_err(|e| format!("connect to {dst}: {e}"))?;
+        stream
+            .set_read_timeout(Some(IO_TIMEOUT))
+            .map_err(|e| e.to_string())?;
         let mut line = String::new();
         BufReader::new(stream)
             .read_line(&mut line)

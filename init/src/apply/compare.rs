@@ -7,7 +7,9 @@
 use std::fmt;
 
 use super::canon::{canonicalize, tokenize, NameResolver};
-use super::rules::{is_builtin, Payload, PayloadTable, SavedRule, SavedState, SavedTable};
+use super::rules::{
+    is_builtin, Payload, PayloadRule, PayloadTable, SavedRule, SavedState, SavedTable,
+};
 
 /// Prefix of the chains Istio (and therefore mesh-init) owns.
 pub const OWNED_PREFIX: &str = "ISTIO_";
@@ -19,6 +21,10 @@ pub enum Comparison {
     Absent,
     /// Exactly the desired chains and rules exist: nothing to do.
     Equal,
+    /// Our chains hold the desired rules repeated (each chain's sequence
+    /// one or more times, at least one more than once): what two identical
+    /// transactions committed at the same time leave behind.
+    Duplicated(Vec<Difference>),
     /// Some of ours exist but differ from the payload.
     Different(Vec<Difference>),
 }
@@ -166,6 +172,8 @@ pub fn compare(current: &SavedState, desired: &Payload, names: &dyn NameResolver
         return Comparison::Absent;
     }
     let mut diffs = Vec::new();
+    // every difference so far is a whole repetition of a chain's desired rules
+    let mut only_repeats = true;
     let empty = SavedTable::default();
     let mut table_names: Vec<&str> = desired.tables.iter().map(|t| t.name.as_str()).collect();
     for o in &owned_tables {
@@ -197,16 +205,19 @@ pub fn compare(current: &SavedState, desired: &Payload, names: &dyn NameResolver
                 cur.rules_of(chain).collect()
             } else {
                 diffs.push(diff(chain, Detail::MissingChain));
+                only_repeats = false;
                 continue;
             };
             if let Some(d) = first_difference(&have, want, names) {
                 diffs.push(diff(chain, d));
+                only_repeats &= is_repetition(&have, want, names);
             }
         }
         let Some(mine) = mine else { continue };
         let wanted = |c: &str| sequences.iter().any(|(w, _)| w == c);
         for chain in mine.chains.iter().filter(|c| !wanted(c)) {
             diffs.push(diff(chain, Detail::UnexpectedChain));
+            only_repeats = false;
         }
         let mut positions: Vec<(&str, usize)> = Vec::new();
         for rule in mine.builtin_rules.iter().filter(|r| !wanted(&r.chain)) {
@@ -227,18 +238,34 @@ pub fn compare(current: &SavedState, desired: &Payload, names: &dyn NameResolver
                     found: rule.spec.clone(),
                 },
             ));
+            only_repeats = false;
         }
     }
     if diffs.is_empty() {
         Comparison::Equal
+    } else if only_repeats {
+        Comparison::Duplicated(diffs)
     } else {
         Comparison::Different(diffs)
     }
 }
 
+/// Whether `have` is `want` repeated a whole number of times.
+fn is_repetition(have: &[&SavedRule], want: &[&PayloadRule], names: &dyn NameResolver) -> bool {
+    !want.is_empty()
+        && have.len() >= want.len()
+        && have.len().is_multiple_of(want.len())
+        && have.chunks(want.len()).all(|block| {
+            block
+                .iter()
+                .zip(want)
+                .all(|(h, w)| same_rule(&h.spec, &w.spec, names))
+        })
+}
+
 fn first_difference(
     have: &[&SavedRule],
-    want: &[&super::rules::PayloadRule],
+    want: &[&PayloadRule],
     names: &dyn NameResolver,
 ) -> Option<Detail> {
     for i in 0..have.len().max(want.len()) {
@@ -399,14 +426,41 @@ COMMIT
     }
 
     #[test]
-    fn duplicated_jumps_are_a_difference() {
-        let dup = APPLIED.replace(
-            "-A OUTPUT -j ISTIO_OUTPUT\n",
-            "-A OUTPUT -j ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n",
-        );
-        assert_eq!(
-            differences(&dup),
-            ["table nat, chain OUTPUT, rule 2: unexpected `-A OUTPUT -j ISTIO_OUTPUT`"]
+    fn a_payload_committed_twice_is_recognised_as_duplicated() {
+        let twice = APPLIED
+            .replace("-A OUTPUT -j ISTIO_OUTPUT\n", "-A OUTPUT -j ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n")
+            .replace(
+                "-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\n",
+                "-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\n",
+            );
+        match cmp(&twice) {
+            Comparison::Duplicated(d) => {
+                let d: Vec<String> = d.iter().map(ToString::to_string).collect();
+                assert!(
+                    d.contains(
+                        &"table nat, chain OUTPUT, rule 2: unexpected `-A OUTPUT -j ISTIO_OUTPUT`"
+                            .to_string()
+                    ),
+                    "{d:?}"
+                );
+            }
+            other => panic!("expected duplicates, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_repetition_plus_anything_else_is_different() {
+        let twice_and_taint = APPLIED
+            .replace(
+                "-A OUTPUT -j ISTIO_OUTPUT\n",
+                "-A OUTPUT -j ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n",
+            )
+            .replace("--dport 15008", "--dport 15009");
+        assert!(matches!(cmp(&twice_and_taint), Comparison::Different(_)));
+        let half = APPLIED.replace("-A OUTPUT -j ISTIO_OUTPUT\n", "-A OUTPUT -j ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n-A OUTPUT -j RETURN\n-A OUTPUT -j ISTIO_OUTPUT\n");
+        assert!(
+            matches!(cmp(&half), Comparison::Duplicated(_)),
+            "foreign rules in between do not count"
         );
     }
 

@@ -3,21 +3,27 @@
 //! transaction. Written against [`Tables`] so that every branch is tested
 //! without iptables.
 //!
-//! Concurrency: the first write of a payload keeps its `-N` lines, so of two
-//! runs racing on a fresh namespace exactly one transaction commits and the
-//! other fails as a whole; the loser then reads the state, finds it equal and
-//! reports it unchanged. A write that fails while the state did not move is a
-//! real error and is reported with the restore's stderr.
+//! Concurrency: the first write of a payload keeps its `-N` lines, so when
+//! two runs race on a fresh namespace the loser's transaction usually fails as
+//! a whole; it then reads the state, finds it equal and reports it unchanged.
+//! iptables-nft can however replay a transaction that lost a race against a
+//! fresh cache and skip `-N` for chains that now exist, committing the rules a
+//! second time. Every write is therefore verified against the listing the same
+//! restore prints after its COMMIT; when our own write left the desired rules
+//! duplicated, they are collapsed with one replace transaction (no
+//! `--reconcile` needed: only copies of our rules go). A write that fails
+//! while the state did not move is a real error and is reported with the
+//! restore's stderr.
 
 use super::backend::{Family, Knowledge};
 use super::canon::NameResolver;
 use super::compare::{compare, Comparison};
 use super::error::ApplyError;
-use super::rules::{parse_payload, parse_save, SavedState};
-use super::txn::{create, listed_tables, remove, replace, split_listing};
+use super::rules::{parse_payload, parse_save, Payload, SavedState};
+use super::txn::{create, listed_tables, listing_state, remove, replace, split_listing};
 
 /// How many transactions a run attempts when other writers keep moving the state.
-pub const ATTEMPTS: usize = 3;
+pub const ATTEMPTS: usize = 5;
 
 /// The iptables of one family, as the flow needs them.
 pub trait Tables {
@@ -86,10 +92,11 @@ fn log_final(
     }
 }
 
-/// Writes `input`; on failure decides whether the state moved underneath.
+/// The result of one transaction.
 enum Write {
-    Done,
-    Retry(ApplyError),
+    /// Committed; the state listed right after the commit, when readable.
+    Done(Option<SavedState>),
+    Failed(ApplyError),
 }
 
 fn write(t: &dyn Tables, family: Family, input: &str, what: &str, log: &mut Vec<String>) -> Write {
@@ -100,14 +107,35 @@ fn write(t: &dyn Tables, family: Family, input: &str, what: &str, log: &mut Vec<
     ));
     match t.restore(input) {
         Ok(stdout) => {
-            log_final(log, family, t, &stdout, &listed_tables(input));
-            Write::Done
+            let tables = listed_tables(input);
+            log_final(log, family, t, &stdout, &tables);
+            Write::Done(listing_state(&stdout, &tables))
         }
         Err(e) => {
             log.push(format!(
                 "{family} transaction failed and changed nothing: {e}"
             ));
-            Write::Retry(e)
+            Write::Failed(e)
+        }
+    }
+}
+
+/// Whether the state listed after our commit is the desired one; `None`
+/// (unreadable listing) is trusted, as the transaction did commit.
+fn verified(
+    listed: Option<&SavedState>,
+    desired: &Payload,
+    names: &dyn NameResolver,
+    family: Family,
+    log: &mut Vec<String>,
+) -> bool {
+    match listed.map(|state| compare(state, desired, names)) {
+        None | Some(Comparison::Equal) => true,
+        Some(_) => {
+            log.push(format!(
+                "{family} rules after this write differ from the desired rules: another writer committed at the same time; checking again"
+            ));
+            false
         }
     }
 }
@@ -134,13 +162,18 @@ pub fn apply_family(
     }
     // (state the last failed write was based on, its error)
     let mut failed: Option<(Option<SavedState>, ApplyError)> = None;
+    // what our last committed (but unverified) write did
+    let mut wrote: Option<Action> = None;
     if t.knowledge() == Knowledge::NoOwnedChains {
         log.push(format!(
             "no ISTIO_* chains exist for {family}; writing without reading the state first"
         ));
         match write(t, family, &create(payload_text, &desired), "writing", log) {
-            Write::Done => return Ok(Action::Created),
-            Write::Retry(e) => failed = Some((None, e)),
+            Write::Done(listed) if verified(listed.as_ref(), &desired, names, family, log) => {
+                return Ok(Action::Created)
+            }
+            Write::Done(_) => wrote = Some(Action::Created),
+            Write::Failed(e) => failed = Some((None, e)),
         }
     }
     for _ in 0..ATTEMPTS {
@@ -157,6 +190,10 @@ pub fn apply_family(
             }
         }
         let (input, action, what) = match comparison {
+            Comparison::Equal if wrote.is_some() => {
+                log.push(format!("{family} rules are now as desired"));
+                return Ok(wrote.unwrap_or(Action::Created));
+            }
             Comparison::Absent => (create(payload_text, &desired), Action::Created, "writing"),
             Comparison::Equal if !mode.force_apply => {
                 log.push(format!(
@@ -170,7 +207,14 @@ pub fn apply_family(
                 Action::Replaced,
                 "--force-apply: rewriting",
             ),
-            Comparison::Different(diffs) if mode.reconcile || mode.force_apply => {
+            Comparison::Duplicated(_) if wrote.is_some() => (
+                replace(&current, &desired, names),
+                wrote.unwrap_or(Action::Created),
+                "collapsing the copies concurrent runs committed of",
+            ),
+            Comparison::Different(diffs) | Comparison::Duplicated(diffs)
+                if mode.reconcile || mode.force_apply =>
+            {
                 let list: Vec<String> = diffs.iter().map(ToString::to_string).collect();
                 log.push(format!(
                     "{family} ISTIO_* rules differ from the desired rules:\n  {}",
@@ -182,7 +226,7 @@ pub fn apply_family(
                     "replacing",
                 )
             }
-            Comparison::Different(differences) => {
+            Comparison::Different(differences) | Comparison::Duplicated(differences) => {
                 return Err(ApplyError::Drift {
                     family,
                     differences,
@@ -190,11 +234,16 @@ pub fn apply_family(
             }
         };
         match write(t, family, &input, what, log) {
-            Write::Done => return Ok(action),
-            Write::Retry(e) => failed = Some((Some(current), e)),
+            Write::Done(listed) if verified(listed.as_ref(), &desired, names, family, log) => {
+                return Ok(action)
+            }
+            Write::Done(_) => wrote = Some(action),
+            Write::Failed(e) => failed = Some((Some(current), e)),
         }
     }
-    let last = failed.map(|(_, e)| e.to_string()).unwrap_or_default();
+    let last = failed
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_else(|| "the rules kept changing after each write".to_string());
     Err(ApplyError::Contended {
         family,
         attempts: ATTEMPTS,
@@ -242,8 +291,8 @@ pub fn cleanup_family(
             return Ok(Action::NothingToRemove);
         };
         match write(t, family, &input, "removing", log) {
-            Write::Done => return Ok(Action::Removed),
-            Write::Retry(e) => failed = Some((current, e)),
+            Write::Done(_) => return Ok(Action::Removed),
+            Write::Failed(e) => failed = Some((current, e)),
         }
     }
     Err(ApplyError::Contended {
@@ -313,7 +362,11 @@ mod tests {
     const APPLIED: &str = "*nat\n:OUTPUT ACCEPT [0:0]\n:ISTIO_OUTPUT - [0:0]\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\nCOMMIT\n";
     const TAINTED: &str = "*nat\n:OUTPUT ACCEPT [0:0]\n:ISTIO_OUTPUT - [0:0]\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -d 10.99.0.0/16 -j RETURN\nCOMMIT\n";
     const EMPTY: &str = "*nat\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
-    const LISTING: &str = "-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n-N ISTIO_OUTPUT\n";
+    /// What the restore lists after committing PAYLOAD.
+    const LISTING: &str = "-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n-N ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\n";
+    /// ... and after a concurrent run committed it a second time.
+    const LISTING_TWICE: &str = "-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n-N ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\n";
+    const TWICE: &str = "*nat\n:OUTPUT ACCEPT [0:0]\n:ISTIO_OUTPUT - [0:0]\n-A OUTPUT -j ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\nCOMMIT\n";
 
     fn run(s: &Script, mode: Mode) -> (Result<Action, ApplyError>, Vec<String>) {
         let mut log = Vec::new();
@@ -393,6 +446,34 @@ mod tests {
             vec![Err("iptables-restore: line 2 failed")],
         );
         assert_eq!(run(&s, Mode::default()).0.unwrap(), Action::Unchanged);
+    }
+
+    #[test]
+    fn copies_committed_by_a_concurrent_run_are_collapsed() {
+        let s = Script::new(
+            Knowledge::NoOwnedChains,
+            &[TWICE],
+            vec![Ok(LISTING_TWICE), Ok(LISTING)],
+        );
+        let (r, log) = run(&s, Mode::default());
+        assert_eq!(r.unwrap(), Action::Created);
+        let written = s.written.borrow();
+        assert_eq!(written.len(), 2);
+        assert!(
+            written[1].contains("-D OUTPUT -j ISTIO_OUTPUT\n-D OUTPUT -j ISTIO_OUTPUT\n"),
+            "{}",
+            written[1]
+        );
+        assert!(log
+            .iter()
+            .any(|l| l.contains("another writer committed at the same time")));
+    }
+
+    #[test]
+    fn copies_found_before_any_write_are_a_drift() {
+        let s = Script::new(Knowledge::Unknown, &[TWICE], vec![]);
+        let e = run(&s, Mode::default()).0.unwrap_err();
+        assert!(matches!(e, ApplyError::Drift { .. }), "{e}");
     }
 
     #[test]

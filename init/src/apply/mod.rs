@@ -225,6 +225,7 @@ pub fn apply(
     if opts.cleanup_only {
         return cleanup(opts, Some(ipv4_payload), ipv6_payload);
     }
+    let systems = systems(opts)?;
     let steps = routes::plan(opts.tproxy, opts.ipv6);
     let path = opts
         .path
@@ -240,7 +241,6 @@ pub fn apply(
             })?,
         ),
     };
-    let systems = systems(opts)?;
     let mode = Mode {
         reconcile: opts.reconcile,
         force_apply: opts.force_apply,
@@ -318,17 +318,31 @@ mod tests {
             ),
             "{e}"
         );
+        // With iptables present but no `ip`, TPROXY fails before any write:
+        // the fake iptables programs fail loudly if they are ever run.
+        let dir = std::env::temp_dir().join(format!("mesh-init-noip-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for v in ["legacy", "nft"] {
+            for suffix in ["", "-save", "-restore"] {
+                let f = dir.join(format!("iptables-{v}{suffix}"));
+                std::fs::write(&f, "#!/bin/sh\necho must not run >&2\nexit 9\n").unwrap();
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
         let tproxy = ApplyOptions {
             tproxy: Some(TproxyRouting {
                 mark: 1337,
                 route_table: 133,
             }),
+            path: Some(dir.display().to_string()),
             ..opts
         };
-        let e = apply(&tproxy, "", None).unwrap_err();
+        let e = apply(&tproxy, "*nat\n-N ISTIO_X\nCOMMIT\n", None).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(
             e.to_string(),
-            "ip is required but not found in PATH (/nonexistent)"
+            format!("ip is required but not found in PATH ({})", dir.display())
         );
     }
 

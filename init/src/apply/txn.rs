@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 
 use super::canon::NameResolver;
 use super::compare::{owned, OwnedTable};
-use super::rules::{builtin_count, Payload, SavedState};
+use super::rules::{builtin_count, Payload, SavedChain, SavedRule, SavedState, SavedTable};
 
 /// Appends `*table`, `-S`, `COMMIT` for each table.
 fn push_listing(out: &mut String, tables: &[String]) {
@@ -170,6 +170,38 @@ pub fn split_listing(stdout: &str, tables: &[String]) -> Option<Vec<(String, Str
     (i == lines.len()).then_some(out)
 }
 
+/// The state the listing shows, as if read by iptables-save (`-P` and `-N`
+/// become chain declarations). `None` when the listing cannot be read.
+pub fn listing_state(stdout: &str, tables: &[String]) -> Option<SavedState> {
+    let mut state = SavedState::default();
+    for (name, text) in split_listing(stdout, tables)? {
+        let mut table = SavedTable {
+            name,
+            ..SavedTable::default()
+        };
+        for line in text.lines() {
+            let mut words = line.splitn(3, ' ');
+            match (words.next(), words.next(), words.next()) {
+                (Some("-P"), Some(chain), Some(policy)) => table.chains.push(SavedChain {
+                    name: chain.to_string(),
+                    policy: Some(policy.trim().to_string()),
+                }),
+                (Some("-N"), Some(chain), None) => table.chains.push(SavedChain {
+                    name: chain.to_string(),
+                    policy: None,
+                }),
+                (Some("-A"), Some(chain), spec) => table.rules.push(SavedRule {
+                    chain: chain.to_string(),
+                    spec: spec.unwrap_or_default().to_string(),
+                }),
+                _ => return None,
+            }
+        }
+        state.tables.push(table);
+    }
+    Some(state)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::canon::NumericIds;
@@ -297,5 +329,14 @@ COMMIT
         assert!(split[0].1.ends_with("-A ISTIO_DIVERT -j ACCEPT"));
         assert_eq!(split[1].1.lines().count(), 4);
         assert_eq!(split_listing("garbage\n", &tables), None);
+    }
+
+    #[test]
+    fn listing_reads_back_as_the_saved_state() {
+        let out = "-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT DROP\n-P POSTROUTING ACCEPT\n-N ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\n";
+        let from_listing = listing_state(out, &["nat".to_string()]).unwrap();
+        let saved = parse_save("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT DROP [3:4]\n:POSTROUTING ACCEPT [0:0]\n:ISTIO_OUTPUT - [0:0]\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\nCOMMIT\n").unwrap();
+        assert_eq!(from_listing, saved);
+        assert_eq!(listing_state("-X FOO\n", &["nat".to_string()]), None);
     }
 }
