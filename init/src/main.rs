@@ -81,7 +81,9 @@ fn bad_input(message: String) -> ExitCode {
 }
 
 fn run(config: &Config) -> anyhow::Result<ExitCode> {
-    eprint!("mesh-init: effective configuration:\n{config}");
+    // One write: stderr is unbuffered and every write wakes the log reader.
+    let effective = format!("mesh-init: effective configuration:\n{config}");
+    let _ = io::stderr().write_all(effective.as_bytes());
     if config.redirect_dns && !config.dns_capture() {
         eprintln!("mesh-init: warning: --redirect-dns is set but there is no DNS server and no --capture-all-dns: DNS capture disabled");
     }

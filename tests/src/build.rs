@@ -6,16 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The directory of the cargo profile the running test was built with,
-/// e.g. `target/debug` (tests live in its `deps/`).
+/// The directory of the cargo profile the running program was built with,
+/// e.g. `target/debug` (tests live in its `deps/`, binaries in it).
 fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("cannot locate the running test executable");
-    let deps = exe
-        .parent()
-        .expect("test executable has no parent directory");
-    deps.parent()
-        .expect("test executable is not inside a cargo target directory")
-        .to_path_buf()
+    let exe = std::env::current_exe().expect("cannot locate the running executable");
+    let dir = exe.parent().expect("executable has no parent directory");
+    match dir.file_name().and_then(|n| n.to_str()) {
+        Some("deps") => dir.parent().expect("deps/ has a parent").to_path_buf(),
+        _ => dir.to_path_buf(),
+    }
 }
 
 fn profile_args(profile_dir: &Path) -> Vec<String> {

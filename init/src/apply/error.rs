@@ -52,6 +52,8 @@ pub enum ApplyError {
         attempts: usize,
         last: String,
     },
+    #[error("cannot take mesh-init's lock for this network namespace: {0}")]
+    Lock(#[source] io::Error),
     #[error("policy routing for TPROXY failed: `{command}`: {stderr}")]
     Route { command: String, stderr: String },
 }

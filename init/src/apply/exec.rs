@@ -11,6 +11,9 @@ use std::process::{Command, Stdio};
 use super::backend::{Backend, Binaries};
 use super::error::ApplyError;
 
+/// Bytes a pipe takes without a reader (Linux default).
+const PIPE_CAPACITY: usize = 64 * 1024;
+
 /// Seconds a legacy restore waits for the xtables lock.
 pub const LOCK_WAIT_SECONDS: u32 = 30;
 
@@ -53,6 +56,14 @@ pub fn run(
         source,
     })?;
     let writer = match (stdin, child.stdin.take()) {
+        // Fits in the pipe: written at once, no thread (every thread and
+        // wake-up costs time on a busy node).
+        (Some(text), Some(mut pipe)) if text.len() <= PIPE_CAPACITY => {
+            // A write error (EPIPE) only means the child stopped reading; its
+            // exit status and stderr below say why.
+            let _ = pipe.write_all(text.as_bytes());
+            None
+        }
         (Some(text), Some(mut pipe)) => {
             let text = text.to_string();
             // A separate writer: the child may print before it has read all input.

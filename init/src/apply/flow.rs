@@ -3,17 +3,17 @@
 //! transaction. Written against [`Tables`] so that every branch is tested
 //! without iptables.
 //!
-//! Concurrency: the first write of a payload keeps its `-N` lines, so when
-//! two runs race on a fresh namespace the loser's transaction usually fails as
-//! a whole; it then reads the state, finds it equal and reports it unchanged.
-//! iptables-nft can however replay a transaction that lost a race against a
-//! fresh cache and skip `-N` for chains that now exist, committing the rules a
-//! second time. Every write is therefore verified against the listing the same
-//! restore prints after its COMMIT; when our own write left the desired rules
-//! duplicated, they are collapsed with one replace transaction (no
-//! `--reconcile` needed: only copies of our rules go). A write that fails
-//! while the state did not move is a real error and is reported with the
-//! restore's stderr.
+//! Concurrency: runs of mesh-init in one network namespace are serialized
+//! by [`super::lock`]. Against other writers, the first write of a payload
+//! keeps its `-N` lines, so a racing transaction usually fails as a whole;
+//! the state is then read again and judged. iptables-nft can however replay a
+//! transaction that lost a race against a fresh cache and skip `-N` for
+//! chains that now exist, committing the rules a second time. Every write is
+//! therefore verified against the listing the same restore prints after its
+//! COMMIT; when our own write left the desired rules duplicated, they are
+//! collapsed with one replace transaction (no `--reconcile` needed: only
+//! copies of our rules go). A write that fails while the state did not move
+//! is a real error and is reported with the restore's stderr.
 
 use super::backend::{Family, Knowledge};
 use super::canon::NameResolver;

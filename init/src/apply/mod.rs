@@ -7,6 +7,7 @@
 //! at most one `iptables-restore --noflush` transaction ([`txn`]), so that a
 //! family is changed entirely or not at all. The families run in parallel.
 //! TPROXY policy routing and the IPv6 `::6` address follow ([`routes`]).
+//! One run at a time per network namespace ([`lock`]).
 //! Everything done is logged to stderr: the transaction written and the final
 //! rules of every table it touched.
 
@@ -16,6 +17,7 @@ pub mod compare;
 pub mod error;
 pub mod exec;
 pub mod flow;
+pub mod lock;
 pub mod names;
 pub mod netns;
 pub mod nft;
@@ -174,22 +176,26 @@ fn each_family(
     systems: &[(Family, System)],
     f: &FamilyRun<'_>,
 ) -> Result<Vec<FamilyOutcome>, ApplyError> {
-    let results: Vec<(Result<Action, ApplyError>, Vec<String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = systems
-            .iter()
-            .map(|(family, sys)| {
-                scope.spawn(move || {
-                    let mut log = Vec::new();
-                    let r = f(sys, *family, &mut log);
-                    (r, log)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a family thread panicked"))
-            .collect()
-    });
+    let one = |(family, sys): &(Family, System)| {
+        let mut log = Vec::new();
+        let r = f(sys, *family, &mut log);
+        (r, log)
+    };
+    // One family runs inline; two run in parallel.
+    let results: Vec<(Result<Action, ApplyError>, Vec<String>)> = if systems.len() == 1 {
+        systems.iter().map(one).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = systems
+                .iter()
+                .map(|entry| scope.spawn(move || one(entry)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a family thread panicked"))
+                .collect()
+        })
+    };
     let mut outcomes = Vec::new();
     let mut first_error = None;
     for ((family, sys), (result, log)) in systems.iter().zip(results) {
@@ -225,6 +231,7 @@ pub fn apply(
     if opts.cleanup_only {
         return cleanup(opts, Some(ipv4_payload), ipv6_payload);
     }
+    let _lock = lock::acquire().map_err(ApplyError::Lock)?;
     let systems = systems(opts)?;
     let steps = routes::plan(opts.tproxy, opts.ipv6);
     let path = opts
@@ -271,6 +278,7 @@ pub fn cleanup(
     ipv4_payload: Option<&str>,
     ipv6_payload: Option<&str>,
 ) -> Result<Outcome, ApplyError> {
+    let _lock = lock::acquire().map_err(ApplyError::Lock)?;
     let systems = systems(opts)?;
     let families = each_family(opts, &systems, &|sys, family, log| {
         let payload = match family {
