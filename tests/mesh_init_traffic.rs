@@ -85,6 +85,9 @@ fn sidecar(backend: Backend, ipv6: bool) {
         "{}",
         out.stderr
     );
+    // The final rules, as iptables lists them after the commit, are in the log.
+    let listed = "-A ISTIO_INBOUND -p tcp -m tcp --dport 15008 -j RETURN";
+    assert!(out.stderr.contains(listed), "{}", out.stderr);
 
     let peer = Addrs::at(a.peer, APP_PORT);
     let app = reach(&p.pod, Some(APP_UID), peer);

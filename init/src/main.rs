@@ -131,6 +131,7 @@ fn apply_options(config: &Config) -> ApplyOptions {
         skip_rule_apply: config.skip_rule_apply,
         path: None,
         log: true,
+        exec_last_restore: !config.run_validation,
     }
 }
 

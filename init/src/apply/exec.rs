@@ -118,6 +118,43 @@ impl Runner {
         run(&self.bins.restore, &args, Some(input), &env)
     }
 
+    /// Replaces this process by `iptables-restore --noflush` reading `input`
+    /// (at most a pipe's capacity) with its output on our stderr, so that
+    /// the restore's exit status is ours. Returns only when exec fails.
+    pub fn exec_restore(&self, input: &str) -> ApplyError {
+        use std::os::fd::AsFd;
+        use std::os::unix::process::CommandExt;
+        let name = program_name(&self.bins.restore);
+        let fail = |source| ApplyError::Spawn {
+            program: name.clone(),
+            source,
+        };
+        if input.len() > PIPE_CAPACITY {
+            return fail(std::io::Error::other("input larger than a pipe"));
+        }
+        let (reader, writer) = match std::io::pipe() {
+            Ok(ends) => ends,
+            Err(e) => return fail(e),
+        };
+        let mut writer = writer;
+        if let Err(e) = writer.write_all(input.as_bytes()) {
+            return fail(e);
+        }
+        drop(writer);
+        let out = match std::io::stderr().as_fd().try_clone_to_owned() {
+            Ok(fd) => fd,
+            Err(e) => return fail(e),
+        };
+        let mut cmd = Command::new(&self.bins.restore);
+        cmd.args(self.restore_args())
+            .stdin(Stdio::from(reader))
+            .stdout(Stdio::from(out));
+        if let (Some(lock), Backend::Legacy) = (&self.lock_file, self.bins.backend) {
+            cmd.env("XTABLES_LOCKFILE", lock);
+        }
+        fail(cmd.exec())
+    }
+
     /// e.g. `iptables-nft-restore --noflush`.
     pub fn restore_command(&self) -> String {
         format!(

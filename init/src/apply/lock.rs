@@ -52,6 +52,18 @@ fn try_bind(name: &[u8]) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+impl NetnsLock {
+    /// Lets the lock survive `exec`, so that the program this process
+    /// becomes holds it until it exits.
+    pub fn keep_across_exec(&self) -> io::Result<()> {
+        // SAFETY: F_SETFD on a descriptor we own.
+        if unsafe { libc::fcntl(self._socket.as_raw_fd(), libc::F_SETFD, 0) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
 /// Takes the lock named `name`, waiting up to `wait` while another process
 /// of this network namespace holds it.
 pub fn acquire_named(name: &[u8], wait: Duration) -> io::Result<NetnsLock> {

@@ -7,7 +7,12 @@
 //! at most one `iptables-restore --noflush` transaction ([`txn`]), so that a
 //! family is changed entirely or not at all. The families run in parallel.
 //! TPROXY policy routing and the IPv6 `::6` address follow ([`routes`]).
-//! One run at a time per network namespace ([`lock`]).
+//! One run at a time per network namespace ([`lock`]). On the fast path (a
+//! single family without any ISTIO_* chain yet, nothing to run afterwards)
+//! mesh-init `exec`s the restore instead of waiting for it, so that a fresh
+//! pod costs one iptables process, like a bare restore; the restore inherits
+//! the lock and prints the final rules on stderr, and its exit status is the
+//! run's.
 //! Everything done is logged to stderr: the transaction written and the final
 //! rules of every table it touched.
 
@@ -61,6 +66,10 @@ pub struct ApplyOptions {
     pub path: Option<String>,
     /// Write progress to stderr.
     pub log: bool,
+    /// Nothing follows the apply in this process (no validation): on the
+    /// fast path (one family, no ISTIO_* chains yet, no routing to set up)
+    /// mesh-init may become the restore process instead of waiting for it.
+    pub exec_last_restore: bool,
 }
 
 /// What happened to one family.
@@ -231,7 +240,7 @@ pub fn apply(
     if opts.cleanup_only {
         return cleanup(opts, Some(ipv4_payload), ipv6_payload);
     }
-    let _lock = lock::acquire().map_err(ApplyError::Lock)?;
+    let held = lock::acquire().map_err(ApplyError::Lock)?;
     let systems = systems(opts)?;
     let steps = routes::plan(opts.tproxy, opts.ipv6);
     let path = opts
@@ -248,6 +257,13 @@ pub fn apply(
             })?,
         ),
     };
+    if opts.exec_last_restore && steps.is_empty() {
+        if let [(family, sys)] = systems.as_slice() {
+            if sys.knowledge == Knowledge::NoOwnedChains {
+                return Err(exec_fast_path(opts, *family, sys, ipv4_payload, &held));
+            }
+        }
+    }
     let mode = Mode {
         reconcile: opts.reconcile,
         force_apply: opts.force_apply,
@@ -259,6 +275,7 @@ pub fn apply(
         };
         apply_family(sys, family, payload, mode, &SystemNames, log)
     })?;
+    drop(held);
     let mut log = Vec::new();
     if let Some(ip) = ip {
         routes::configure(&ip, &steps, &mut log)?;
@@ -268,6 +285,42 @@ pub fn apply(
         families,
         routing_steps: steps.len(),
     })
+}
+
+/// The fast path as one process: writes the payload (and the listing of
+/// its tables) by becoming `iptables-restore`. The restore inherits the
+/// netns lock and prints the final rules on our stderr; its exit status is
+/// the run's. Returns only if that is impossible.
+fn exec_fast_path(
+    opts: &ApplyOptions,
+    family: Family,
+    sys: &System,
+    payload_text: &str,
+    lock: &lock::NetnsLock,
+) -> ApplyError {
+    let desired = match rules::parse_payload(payload_text) {
+        Ok(p) => p,
+        Err(source) => {
+            return ApplyError::Parse {
+                family,
+                what: "payload",
+                source,
+            }
+        }
+    };
+    let input = txn::create(payload_text, &desired);
+    emit(
+        opts,
+        &[format!(
+            "no ISTIO_* chains exist for {family}; mesh-init now becomes {} to write, and its listing after COMMIT is the final state:\n{}",
+            sys.runner.restore_command(),
+            input.trim_end()
+        )],
+    );
+    if let Err(e) = lock.keep_across_exec() {
+        return ApplyError::Lock(e);
+    }
+    sys.runner.exec_restore(&input)
 }
 
 /// Removes every `ISTIO_*` chain and every rule jumping into one (IPv6 only
