@@ -259,8 +259,13 @@ pub fn apply(
     };
     if opts.exec_last_restore && steps.is_empty() {
         if let [(family, sys)] = systems.as_slice() {
-            if sys.knowledge == Knowledge::NoOwnedChains {
-                return Err(exec_fast_path(opts, *family, sys, ipv4_payload, &held));
+            let payload = match family {
+                Family::V4 => ipv4_payload,
+                Family::V6 => ipv6_payload.unwrap_or(""),
+            };
+            let planned = rules::parse_payload(payload).is_ok_and(|p| !p.is_empty());
+            if sys.knowledge == Knowledge::NoOwnedChains && planned {
+                return Err(exec_fast_path(opts, *family, sys, payload, &held));
             }
         }
     }
