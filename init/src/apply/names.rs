@@ -1,54 +1,36 @@
-//! User and group names of `-m owner` rules resolved through the system
-//! databases (NSS), because iptables-save prints numeric ids. Only consulted
-//! when a rule names a user or group instead of an id.
-
-use std::ffi::CString;
+//! User and group names of `-m owner` rules resolved to ids from
+//! `/etc/passwd` and `/etc/group`, because iptables-save prints ids even
+//! when a rule was written with names. Only consulted when a rule names a
+//! user or group. The files are read directly, not through NSS: no network
+//! lookups from a half-configured pod network (Istio disables NSS for the
+//! same reason), and the binary can be linked statically.
 
 use super::canon::NameResolver;
 
-/// Resolves names with `getpwnam_r` / `getgrnam_r`.
+/// The id of `name` in a passwd- or group-format database (`name:x:id:...`).
+pub fn id_in(database: &str, name: &str) -> Option<u32> {
+    database.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        (fields.next()? == name).then_some(())?;
+        fields.nth(1)?.trim().parse().ok()
+    })
+}
+
+/// Resolves names from the files of this machine (the container image).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemNames;
 
-const BUF: usize = 16 * 1024;
+fn lookup(file: &str, name: &str) -> Option<u32> {
+    id_in(&std::fs::read_to_string(file).ok()?, name)
+}
 
 impl NameResolver for SystemNames {
     fn user(&self, name: &str) -> Option<u32> {
-        let cname = CString::new(name).ok()?;
-        let mut buf = vec![0 as libc::c_char; BUF];
-        // SAFETY: zeroed passwd is a valid out-parameter.
-        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: all pointers are valid for the duration of the call.
-        let rc = unsafe {
-            libc::getpwnam_r(
-                cname.as_ptr(),
-                &mut pwd,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        (rc == 0 && !result.is_null()).then_some(pwd.pw_uid)
+        lookup("/etc/passwd", name)
     }
 
     fn group(&self, name: &str) -> Option<u32> {
-        let cname = CString::new(name).ok()?;
-        let mut buf = vec![0 as libc::c_char; BUF];
-        // SAFETY: zeroed group is a valid out-parameter.
-        let mut grp: libc::group = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::group = std::ptr::null_mut();
-        // SAFETY: all pointers are valid for the duration of the call.
-        let rc = unsafe {
-            libc::getgrnam_r(
-                cname.as_ptr(),
-                &mut grp,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
+        lookup("/etc/group", name)
     }
 }
 
@@ -57,10 +39,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn root_resolves_and_nonsense_does_not() {
+    fn ids_are_read_from_the_third_field() {
+        let group = "root:x:0:\njava:x:1001:alice,bob\n# comment\nbroken\nftp:x:notanumber:\n";
+        assert_eq!(id_in(group, "java"), Some(1001));
+        assert_eq!(id_in(group, "root"), Some(0));
+        assert_eq!(id_in(group, "jav"), None);
+        assert_eq!(id_in(group, "ftp"), None);
+        assert_eq!(id_in(group, "broken"), None);
+    }
+
+    #[test]
+    fn root_exists_on_this_machine() {
         assert_eq!(SystemNames.user("root"), Some(0));
         assert_eq!(SystemNames.group("root"), Some(0));
-        assert_eq!(SystemNames.user("no-such-user-mesh-init"), None);
-        assert_eq!(SystemNames.group("bad\0name"), None);
     }
 }

@@ -4,6 +4,8 @@
 //! `iptables` process per rule, measured in the same run.
 //!
 //! `cargo run --release -p e2e --bin mesh-init-bench -- [REPETITIONS]` as root.
+//! mesh-init is measured as `Dockerfile.init` builds it (release, statically
+//! linked; built on first use), or the binary named by `MESH_INIT_BIN`.
 //!
 //! Every measurement gets its own fresh namespace, created before the clock
 //! starts; the measured process is started directly from a thread that has
@@ -15,7 +17,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e::build::mesh_init;
+use e2e::build::mesh_init_shipped as mesh_init;
 use e2e::netns::Netns;
 
 /// Istio's sidecar template arguments (IPv4 pod).
@@ -143,10 +145,20 @@ fn measure(method: Method, backend: &str, payload: &str, per_rule: &[Vec<String>
     elapsed
 }
 
+/// A row of the report: label, median, minimum.
+fn row(label: &str, (median, min): (Duration, Duration)) {
+    println!("  {label:<46} {:>9}  {:>9}", ms(median), ms(min));
+}
+
+fn median_f64(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     let reps: usize = std::env::args()
         .nth(1)
-        .map_or(30, |n| n.parse().expect("REPETITIONS must be a number"));
+        .map_or(50, |n| n.parse().expect("REPETITIONS must be a number"));
     // SAFETY: geteuid has no preconditions.
     assert_eq!(
         unsafe { libc::geteuid() },
@@ -167,55 +179,55 @@ fn main() {
         per_rule.len()
     );
     println!("mesh-init: {}", bin.display());
+    let methods = [Method::MeshInit, Method::Restore, Method::PerRule];
     for backend in ["nft", "legacy"] {
-        let mut times: [Vec<Duration>; 3] = Default::default();
-        let methods = [Method::MeshInit, Method::Restore, Method::PerRule];
         // warm-up (page cache, modules), not counted
         for m in methods {
             measure(m, backend, &payload, &per_rule);
         }
+        // One row per repetition: the three methods back to back, rotated.
+        let mut rows: Vec<[Duration; 3]> = Vec::with_capacity(reps);
         for rep in 0..reps {
+            let mut row = [Duration::ZERO; 3];
             for k in 0..3 {
                 let i = (rep + k) % 3;
-                times[i].push(measure(methods[i], backend, &payload, &per_rule));
+                row[i] = measure(methods[i], backend, &payload, &per_rule);
             }
+            rows.push(row);
         }
-        let [mut mi, mut rs, mut pr] = times;
-        let ((mi, mi_min), (rs, rs_min), (pr, pr_min)) =
-            (stats(&mut mi), stats(&mut rs), stats(&mut pr));
-        println!("\nbackend {backend}:                                  median      (min)");
-        println!(
-            "  mesh-init (detect, apply, log final rules)   {:>9}  ({})",
-            ms(mi),
-            ms(mi_min)
+        let column = |i: usize| stats(&mut rows.iter().map(|r| r[i]).collect::<Vec<_>>());
+        let (mi, rs, pr) = (column(0), column(1), column(2));
+        println!("\nbackend {backend}{:>49}  {:>9}", "median", "min");
+        row("mesh-init (detect, apply, log final rules)", mi);
+        row(&format!("bare iptables-{backend}-restore --noflush"), rs);
+        row(&format!("one iptables-{backend} process per rule"), pr);
+        let paired_floor = median_f64(
+            rows.iter()
+                .map(|r| r[0].as_secs_f64() / r[1].as_secs_f64())
+                .collect(),
         );
-        println!(
-            "  bare iptables-{backend}-restore --noflush{:w$}{:>9}  ({})",
-            "",
-            ms(rs),
-            ms(rs_min),
-            w = 10 - backend.len()
-        );
-        println!(
-            "  one iptables-{backend} process per rule{:w$}{:>9}  ({})",
-            "",
-            ms(pr),
-            ms(pr_min),
-            w = 12 - backend.len()
+        let paired_rules = median_f64(
+            rows.iter()
+                .map(|r| r[2].as_secs_f64() / r[0].as_secs_f64())
+                .collect(),
         );
         println!(
             "  mesh-init / bare restore = {:.2}x (target <= 1.5x); per-rule / mesh-init = {:.1}x (target >= 10x)",
-            mi.as_secs_f64() / rs.as_secs_f64(),
-            pr.as_secs_f64() / mi.as_secs_f64()
+            mi.0.as_secs_f64() / rs.0.as_secs_f64(),
+            pr.0.as_secs_f64() / mi.0.as_secs_f64()
+        );
+        println!(
+            "  (median of the per-repetition ratios: {paired_floor:.2}x and {paired_rules:.1}x)"
         );
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "\nload average at the end: {}",
+        "\nload average at the end: {} (on {} CPUs)",
         load.split_whitespace()
             .take(3)
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" "),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 }
 
