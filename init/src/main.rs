@@ -1,6 +1,7 @@
 //! The `mesh-init` binary: parse the command line, validate it (a bad value prints one
 //! line and exits 2 before anything is written), log the effective configuration to
-//! stderr, plan the rules and, with `--dry-run`, print the payloads on stdout. Reading
+//! stderr, plan the rules and, with `--dry-run`, print the payloads on stdout; otherwise
+//! apply them (or clean up), then optionally validate (exit 126 on failure). Reading
 //! the machine's facts (user database, resolv.conf, interface addresses) happens here.
 
 use std::ffi::OsString;
@@ -8,10 +9,14 @@ use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use std::path::Path;
+
+use anyhow::Context;
+use init::apply::{self, ApplyOptions, Backend, TproxyRouting};
 use init::cli::{self, Command};
-use init::config::{passwd_uid, Config, HostFacts};
+use init::config::{passwd_uid, Config, HostFacts, InboundPorts, InterceptionMode, IptablesBinary};
 use init::plan::{plan, Plan};
+use init::validate::{self, ValidationOptions};
 
 /// Exit code of a command line or configuration that cannot be used.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -49,12 +54,20 @@ fn main() -> ExitCode {
             cli.ignored_flags.join(" ")
         );
     }
+    // Enter the pod's network namespace first: IPv6 detection reads its addresses.
+    let netns = &cli.network_namespace.value;
+    if !cli.dry_run.value && !netns.is_empty() {
+        if let Err(err) = apply::netns::enter(Path::new(netns)) {
+            eprintln!("mesh-init: error: cannot enter network namespace {netns}: {err}");
+            return ExitCode::FAILURE;
+        }
+    }
     let config = match Config::from_cli(&cli, &Machine) {
         Ok(config) => config,
         Err(err) => return bad_input(err.to_string()),
     };
     match run(&config) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("mesh-init: error: {err:#}");
             ExitCode::FAILURE
@@ -67,16 +80,69 @@ fn bad_input(message: String) -> ExitCode {
     ExitCode::from(EXIT_BAD_INPUT)
 }
 
-fn run(config: &Config) -> anyhow::Result<()> {
-    eprint!("mesh-init: effective configuration:\n{config}");
+fn run(config: &Config) -> anyhow::Result<ExitCode> {
+    // One write: stderr is unbuffered and every write wakes the log reader.
+    let effective = format!("mesh-init: effective configuration:\n{config}");
+    let _ = io::stderr().write_all(effective.as_bytes());
     if config.redirect_dns && !config.dns_capture() {
         eprintln!("mesh-init: warning: --redirect-dns is set but there is no DNS server and no --capture-all-dns: DNS capture disabled");
     }
     let plan = plan(config);
     if config.dry_run {
-        return print_dry_run(config, &plan);
+        return print_dry_run(config, &plan).map(|()| ExitCode::SUCCESS);
     }
-    bail!("applying rules is not wired yet")
+    let outcome = apply::apply(&apply_options(config), &plan.ipv4, plan.ipv6.as_deref())?;
+    for f in &outcome.families {
+        eprintln!("mesh-init: {} ({}): {:?}", f.family, f.binary, f.action);
+    }
+    if config.run_validation {
+        if let Err(err) = validate::run(&validation_options(config)) {
+            eprintln!("mesh-init: {err}");
+            return Ok(ExitCode::from(validate::EXIT_CODE as u8));
+        }
+        eprintln!("mesh-init: validation passed: the capture rules redirect traffic");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the apply step needs from the configuration.
+fn apply_options(config: &Config) -> ApplyOptions {
+    let captures_inbound = config.inbound_ports != InboundPorts::Only(Vec::new());
+    ApplyOptions {
+        force_backend: config.force_iptables_binary.map(|b| match b {
+            IptablesBinary::Legacy => Backend::Legacy,
+            IptablesBinary::Nft => Backend::Nft,
+        }),
+        reconcile: config.reconcile,
+        cleanup_only: config.cleanup_only,
+        force_apply: config.force_apply,
+        ipv6: config.enable_ipv6,
+        // Istio locks on the pod's network namespace file in CNI mode.
+        xtables_lock_file: config
+            .network_namespace
+            .as_ref()
+            .filter(|_| config.cni_mode)
+            .map(Into::into),
+        tproxy: (config.interception_mode == InterceptionMode::Tproxy && captures_inbound)
+            .then_some(TproxyRouting {
+                mark: config.inbound_tproxy_mark,
+                route_table: config.inbound_tproxy_route_table,
+            }),
+        skip_rule_apply: config.skip_rule_apply,
+        path: None,
+        log: true,
+        exec_last_restore: !config.run_validation,
+    }
+}
+
+/// What `--run-validation` needs from the configuration.
+fn validation_options(config: &Config) -> ValidationOptions {
+    ValidationOptions {
+        capture_ports: vec![config.proxy_port, config.inbound_capture_port],
+        probe_port: config.iptables_probe_port,
+        ipv6: config.enable_ipv6,
+        timeout: config.probe_timeout,
+    }
 }
 
 /// Print exactly the payloads that would be applied: none when nothing is applied.
