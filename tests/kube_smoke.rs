@@ -97,7 +97,7 @@ fn deployment_pod_is_stored_and_chart_is_accepted() {
         "mutatingwebhookconfiguration.admissionregistration.k8s.io/meshinject-mesh-system",
     ] {
         assert!(
-            out.contains(&format!("{object}")) && out.contains("(server dry run)"),
+            out.contains(object) && out.contains("(server dry run)"),
             "{object} not applied:\n{out}"
         );
     }
