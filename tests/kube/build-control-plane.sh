@@ -66,6 +66,12 @@ Signed-By: $keyring
 EOF
 fi
 
+# bullseye only supplies golang-1.15-go: never prefer it for anything else.
+pin=/etc/apt/preferences.d/meshinject-kube
+if [ ! -f "$pin" ]; then
+  printf 'Package: *\nPin: release n=bullseye\nPin-Priority: 100\n' | $sudo tee "$pin" >/dev/null
+fi
+
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v rsync >/dev/null || need+=(rsync)
