@@ -162,10 +162,12 @@ struct Proc {
 
 /// A running control plane. Dropping it stops every process it started (by
 /// pid: SIGTERM, then SIGKILL after 10 s) and deletes its directory
-/// (kept when `MESHINJECT_KUBE_KEEP` is set).
+/// (kept when `MESHINJECT_KUBE_KEEP` is set, or when the start failed).
 #[derive(Debug)]
 pub struct ControlPlane {
     dir: PathBuf,
+    /// Keep `dir` on drop (a failed start keeps its logs).
+    keep_dir: bool,
     procs: Vec<Proc>,
     bins: Binaries,
     /// `https://127.0.0.1:<port>`.
@@ -195,6 +197,7 @@ impl ControlPlane {
         std::fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
         let mut plane = ControlPlane {
             dir: dir.clone(),
+            keep_dir: false,
             procs: Vec::new(),
             bins,
             server: String::new(),
@@ -203,8 +206,12 @@ impl ControlPlane {
             ca_file: dir.join("certs/apiserver.crt"),
             etcd: String::new(),
         };
-        // On error `plane` is dropped here, which stops what was started.
-        plane.boot()?;
+        // On error `plane` is dropped here, which stops what was started;
+        // the directory stays for its logs.
+        if let Err(e) = plane.boot() {
+            plane.keep_dir = true;
+            return Err(e);
+        }
         Ok(plane)
     }
 
@@ -473,7 +480,7 @@ impl Drop for ControlPlane {
         while let Some(mut p) = self.procs.pop() {
             stop(&mut p);
         }
-        if std::env::var_os("MESHINJECT_KUBE_KEEP").is_none() {
+        if !self.keep_dir && std::env::var_os("MESHINJECT_KUBE_KEEP").is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
