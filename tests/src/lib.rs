@@ -10,6 +10,8 @@
 //! uid) and reads `SO_ORIGINAL_DST`.
 
 pub mod build;
+pub mod kube;
+pub mod kube_chart;
 pub mod netns;
 pub mod pod;
 pub mod require;

@@ -10,4 +10,5 @@ pub mod kube_inject;
 pub mod template;
 
 pub mod config;
+pub mod defaults;
 pub mod k8s;
