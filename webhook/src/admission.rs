@@ -133,6 +133,9 @@ pub fn encode(api_version: Option<&str>, uid: &str, answer: &Answer) -> Vec<u8> 
     serde_json::to_vec(&Value::Object(review)).expect("a JSON value always serialises")
 }
 
+/// Looks a Namespace object up by name.
+pub type NamespaceOf<'a> = &'a (dyn Fn(&str) -> Option<Value> + Sync);
+
 /// What the cluster knows that shapes an injection, as seen by one request.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
@@ -144,7 +147,7 @@ pub struct Context<'a> {
     /// Nodes and their kubelet versions, when watched and synced.
     pub nodes: Option<&'a [NodeInfo]>,
     /// Looks up a Namespace object by name (OpenShift only).
-    pub namespace_of: Option<&'a (dyn Fn(&str) -> Option<Value> + Sync)>,
+    pub namespace_of: Option<NamespaceOf<'a>>,
 }
 
 impl std::fmt::Debug for Context<'_> {

@@ -284,9 +284,7 @@ fn decide(st: &AppState, body: &[u8], path: &str) -> (Vec<u8>, String, admission
             path,
             revision: &st.revision,
             nodes: nodes.as_deref().map(Vec::as_slice),
-            namespace_of: lookup
-                .as_deref()
-                .map(|f| f as &(dyn Fn(&str) -> Option<serde_json::Value> + Sync)),
+            namespace_of: lookup.as_deref().map(|f| f as admission::NamespaceOf<'_>),
         };
         admission::review(req, ctx)
     } else {
