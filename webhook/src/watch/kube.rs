@@ -114,6 +114,8 @@ fn data<'a>(cm: &'a ConfigMap, key: &str) -> Option<&'a str> {
     cm.data.as_ref()?.get(key).map(String::as_str)
 }
 
+const NOT_FOUND: &str = "not found";
+
 /// The configuration the two ConfigMaps give, or why they give none.
 fn raw_from(
     src: &ConfigMapSource,
@@ -122,7 +124,7 @@ fn raw_from(
 ) -> Result<RawConfig, String> {
     let ns = &src.namespace;
     let Some(injector) = injector else {
-        return Err(format!("configmap {ns}/{} not found", src.injector));
+        return Err(NOT_FOUND.to_string());
     };
     let key = |k: &str| {
         data(injector, k)
@@ -150,6 +152,7 @@ pub async fn run_configmaps(client: Client, src: ConfigMapSource, store: Arc<Con
     let (mut injector, mut mesh): (Option<Option<ConfigMap>>, Option<Option<ConfigMap>>) =
         (None, None);
     let name = src.describe();
+    let mut last: Option<Result<RawConfig, String>> = None;
     while let Some(change) = changes.next().await {
         match change {
             Change::Injector(c) => injector = Some(c),
@@ -159,12 +162,25 @@ pub async fn run_configmaps(client: Client, src: ConfigMapSource, store: Arc<Con
         let (Some(inj), Some(m)) = (&injector, &mesh) else {
             continue;
         };
-        match raw_from(&src, inj.as_ref(), m.as_ref()) {
+        let next = raw_from(&src, inj.as_ref(), m.as_ref());
+        // A re-list replays the same state: offer (and count) a state once.
+        if last.as_ref() == Some(&next) {
+            continue;
+        }
+        last = Some(next.clone());
+        match next {
             Ok(raw) => {
                 let store = store.clone();
                 let name = name.clone();
                 let _ = tokio::task::spawn_blocking(move || store.offer(raw, &name)).await;
             }
+            // Absent (not created yet, or deleted): nothing to refuse; the
+            // configuration in force, if any, stays.
+            Err(e) if e == NOT_FOUND => tracing::warn!(
+                configmap = %format!("{}/{}", src.namespace, src.injector),
+                loaded = store.current().is_some(),
+                "injector ConfigMap not found; keeping the configuration in force"
+            ),
             Err(e) => store.refuse(&name, e),
         }
     }
