@@ -333,3 +333,61 @@ async fn shutdown_finishes_the_request_in_flight_and_stops_accepting() {
     .await
     .expect("test within its time limit");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_clients_multiplex_reviews_on_one_connection() {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    tokio::time::timeout(LIMIT, async {
+        let Some(h) = start(Features::default(), |_| {}).await else {
+            return;
+        };
+        let mut cfg =
+            (*client_config(&h.pki.ca_pem, tokio_rustls::rustls::DEFAULT_VERSIONS)).clone();
+        cfg.alpn_protocols = vec![b"h2".to_vec()];
+        let tcp = tokio::net::TcpStream::connect(h.running.https_addr)
+            .await
+            .unwrap();
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg))
+            .connect(
+                tokio_rustls::rustls::pki_types::ServerName::try_from("localhost").unwrap(),
+                tcp,
+            )
+            .await
+            .unwrap();
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+        let (sender, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(tls),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(conn);
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let mut sender = sender.clone();
+                tokio::spawn(async move {
+                    let uid = format!("h2-{i}");
+                    let req = hyper::Request::post("https://localhost/inject")
+                        .header("content-type", "application/json")
+                        .body(Full::new(Bytes::from(review_body(V1, &uid, &hello_pod()))))
+                        .unwrap();
+                    let resp = sender.send_request(req).await.unwrap();
+                    assert_eq!(resp.status(), 200);
+                    let r: Value = serde_json::from_slice(
+                        &resp.into_body().collect().await.unwrap().to_bytes(),
+                    )
+                    .unwrap();
+                    assert_eq!(r["response"]["uid"], uid.as_str());
+                    assert_eq!(r["response"]["patchType"], "JSONPatch");
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        h.running.shutdown().await;
+    })
+    .await
+    .expect("test within its time limit");
+}
