@@ -296,7 +296,7 @@ async fn configmap_changes_reach_the_next_injection() {
         })
         .await
         .expect("ready once the ConfigMap exists");
-        assert_eq!(include_ranges(&h).await.as_deref(), Some("*"));
+        assert_eq!(include_ranges(h).await.as_deref(), Some("*"));
         let (_, debug) = http_get(mon, "/debug/config").await;
         let debug: Value = serde_json::from_str(&debug).unwrap();
         assert!(
@@ -315,7 +315,7 @@ async fn configmap_changes_reach_the_next_injection() {
             json!({"config": config, "values": v.to_string()}),
         );
         wait_until(Duration::from_secs(10), || async {
-            include_ranges(&h).await.as_deref() == Some("10.96.0.0/12")
+            include_ranges(h).await.as_deref() == Some("10.96.0.0/12")
         })
         .await
         .expect("the edit applies within 10 s");
@@ -348,7 +348,7 @@ async fn configmap_changes_reach_the_next_injection() {
         );
         api.delete("istio-sidecar-injector");
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(include_ranges(&h).await.as_deref(), Some("10.96.0.0/12"));
+        assert_eq!(include_ranges(h).await.as_deref(), Some("10.96.0.0/12"));
         assert_eq!(http_get(mon, "/readyz").await.0, 200);
         assert_eq!(h.metric("meshinject_config_reload_errors_total").await, 2.0);
         assert_eq!(h.metric("meshinject_config_reloads_total").await, 2.0);
