@@ -1,8 +1,11 @@
 //! meshinject: Istio-compatible sidecar injection.
 //!
 //! [`inject`] is the pure engine shared by the admission webhook and
-//! `meshinject kube-inject`.
+//! `meshinject kube-inject`; [`server`] is the admission webhook
+//! (`meshinject serve`) over it, [`admission`] its AdmissionReview codec,
+//! [`watch`] its live configuration and [`metrics`] its counters.
 
+pub mod admission;
 pub mod config;
 pub mod defaults;
 pub mod gojson;
@@ -10,4 +13,7 @@ pub mod goyaml;
 pub mod inject;
 pub mod k8s;
 pub mod kube_inject;
+pub mod metrics;
+pub mod server;
 pub mod template;
+pub mod watch;

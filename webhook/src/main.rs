@@ -2,6 +2,7 @@
 //!
 //! `meshinject kube-inject -f app.yaml [-o out.yaml] --injectConfigFile F --valuesFile F
 //! [--meshConfigFile F] [--revision R]` injects manifests like `istioctl kube-inject`.
+//! `meshinject serve [FLAGS]` runs the admission webhook (`meshinject serve --help`).
 
 use std::io::{Read, Write};
 
@@ -9,8 +10,10 @@ use anyhow::{bail, Context, Result};
 use webhook::config::Features;
 use webhook::inject::Settings;
 use webhook::kube_inject;
+use webhook::server;
 
 const USAGE: &str = "usage:
+  meshinject serve [FLAGS]   the admission webhook (see meshinject serve --help)
   meshinject kube-inject -f FILE|- [-o FILE] --injectConfigFile FILE --valuesFile FILE
                          [--meshConfigFile FILE] [--revision REV]
 
@@ -37,6 +40,7 @@ fn main() {
 fn run(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("kube-inject") => kube_inject_cmd(&args[1..]),
+        Some("serve") => serve_cmd(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -150,4 +154,60 @@ fn kube_inject_cmd(args: &[String]) -> Result<()> {
         Some(p) => std::fs::write(p, out).with_context(|| format!("writing {p}"))?,
     }
     Ok(())
+}
+
+fn init_logging(opts: &server::Options) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match &opts.log_level {
+        Some(f) => EnvFilter::new(f),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if opts.log_json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+fn serve_cmd(args: &[String]) -> Result<()> {
+    let opts = match server::Options::parse(args) {
+        Ok(o) => o,
+        Err(server::OptionsError::Help) => {
+            println!("{}", server::HELP);
+            return Ok(());
+        }
+        Err(e) => bail!("{e}"),
+    };
+    init_logging(&opts);
+    let features = Features::from_lookup(&|k| std::env::var(k).ok());
+    for w in &features.warnings {
+        tracing::warn!(warning = %w, "feature switch");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.workers.clamp(1, 4))
+        .max_blocking_threads(opts.workers + 8)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let running = server::start(opts, features).await?;
+        shutdown_signal().await;
+        tracing::info!("shutting down: draining connections");
+        running.shutdown().await;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

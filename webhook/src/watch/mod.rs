@@ -1,0 +1,212 @@
+//! Live configuration: the store holding the [`Settings`] in force, and
+//! the sources that feed it (mounted files in [`files`], ConfigMaps and
+//! nodes through the API server in [`kube`]). A change is parsed whole
+//! into a new snapshot and swapped in atomically; a change that does not
+//! parse is refused, counted and logged, and the previous snapshot stays.
+
+pub mod files;
+pub mod kube;
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::config::{Features, NodeInfo};
+use crate::inject::{Settings, SettingsError};
+use crate::metrics::Metrics;
+
+/// The three ConfigMap values injection is configured by, as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawConfig {
+    /// `config` of ConfigMap `istio-sidecar-injector` (YAML).
+    pub config: String,
+    /// `values` of the same ConfigMap (JSON).
+    pub values: String,
+    /// `mesh` of ConfigMap `istio` (YAML; empty: Istio's defaults).
+    pub mesh: String,
+}
+
+/// A configuration in force.
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Arc<Settings>,
+    pub raw: RawConfig,
+    /// Where it came from (`files /etc/istio/inject`, `configmap istio-system/…`).
+    pub source: String,
+    pub loaded_at: SystemTime,
+}
+
+/// The last refused change.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub source: String,
+    pub error: String,
+    pub at: SystemTime,
+}
+
+/// Holds the configuration in force; shared by requests and sources.
+#[derive(Debug)]
+pub struct ConfigStore {
+    current: RwLock<Option<Arc<Loaded>>>,
+    last_error: Mutex<Option<Refusal>>,
+    features: Features,
+    metrics: Arc<Metrics>,
+}
+
+impl ConfigStore {
+    pub fn new(features: Features, metrics: Arc<Metrics>) -> ConfigStore {
+        ConfigStore {
+            current: RwLock::new(None),
+            last_error: Mutex::new(None),
+            features,
+            metrics,
+        }
+    }
+
+    /// The configuration in force, if one was ever loaded.
+    pub fn current(&self) -> Option<Arc<Loaded>> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    pub fn last_error(&self) -> Option<Refusal> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Offers a new configuration from `source`. Unchanged text is a no-op
+    /// (`Ok(false)`); text that parses replaces the configuration in force
+    /// (`Ok(true)`); text that does not is refused whole, counted and kept
+    /// out (`Err`). Parsing is CPU work of a few milliseconds: async
+    /// callers run this on a blocking thread.
+    pub fn offer(&self, raw: RawConfig, source: &str) -> Result<bool, SettingsError> {
+        if self.current().is_some_and(|c| c.raw == raw) {
+            return Ok(false);
+        }
+        match Settings::from_sources(&raw.config, &raw.values, &raw.mesh, self.features.clone()) {
+            Ok(settings) => {
+                let loaded = Arc::new(Loaded {
+                    settings: Arc::new(settings),
+                    raw,
+                    source: source.to_string(),
+                    loaded_at: SystemTime::now(),
+                });
+                *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded);
+                self.metrics.config_reload(true);
+                tracing::info!(source, "injection configuration loaded");
+                Ok(true)
+            }
+            Err(e) => {
+                self.refuse(source, e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    /// Records a change from `source` that cannot be used (it did not
+    /// parse, or a key is missing): logged, counted, kept out.
+    pub fn refuse(&self, source: &str, error: String) {
+        self.metrics.config_reload(false);
+        tracing::error!(source, %error, "injection configuration refused; the previous one stays in force");
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(Refusal {
+            source: source.to_string(),
+            error,
+            at: SystemTime::now(),
+        });
+    }
+}
+
+/// Looks a Namespace object up by name.
+pub type NamespaceLookup = Arc<dyn Fn(&str) -> Option<Value> + Send + Sync>;
+
+/// Facts about the cluster kept up to date by watches.
+#[derive(Default)]
+pub struct ClusterState {
+    /// Nodes with their kubelet versions, once the first list is complete
+    /// (`None`: not watched, or not synced yet).
+    nodes: RwLock<Option<Arc<Vec<NodeInfo>>>>,
+    namespaces: RwLock<Option<NamespaceLookup>>,
+}
+
+impl std::fmt::Debug for ClusterState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterState")
+            .field("nodes", &self.nodes().map(|n| n.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClusterState {
+    pub fn nodes(&self) -> Option<Arc<Vec<NodeInfo>>> {
+        self.nodes.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_nodes(&self, nodes: Vec<NodeInfo>) {
+        *self.nodes.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(nodes));
+    }
+
+    pub fn namespace_lookup(&self) -> Option<NamespaceLookup> {
+        self.namespaces
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_namespace_lookup(&self, lookup: NamespaceLookup) {
+        *self.namespaces.write().unwrap_or_else(|p| p.into_inner()) = Some(lookup);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus_raw() -> Option<RawConfig> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/conformance/inject/base");
+        Some(RawConfig {
+            config: std::fs::read_to_string(dir.join("config.yaml")).ok()?,
+            values: std::fs::read_to_string(dir.join("values.json")).ok()?,
+            mesh: std::fs::read_to_string(dir.join("mesh.yaml")).ok()?,
+        })
+    }
+
+    #[test]
+    fn refused_change_keeps_the_previous_configuration() {
+        let metrics = Arc::new(Metrics::default());
+        let store = ConfigStore::new(Features::default(), metrics.clone());
+        let bad = RawConfig {
+            config: "policy: [unclosed".into(),
+            values: "{}".into(),
+            mesh: String::new(),
+        };
+        assert!(store.offer(bad.clone(), "test").is_err());
+        assert!(store.current().is_none());
+        assert_eq!(metrics.config_reload_errors(), 1);
+        let Some(good) = corpus_raw() else {
+            eprintln!("corpus not found: the reload half of this test did NOT run");
+            return;
+        };
+        assert!(store.offer(good.clone(), "test").unwrap());
+        assert!(
+            !store.offer(good.clone(), "test").unwrap(),
+            "unchanged text is a no-op"
+        );
+        let before = store.current().unwrap();
+        assert!(store.offer(bad, "test").is_err());
+        assert!(Arc::ptr_eq(&before, &store.current().unwrap()));
+        assert_eq!(metrics.config_reload_errors(), 2);
+        let refusal = store.last_error().unwrap();
+        assert_eq!(refusal.source, "test");
+        assert!(!refusal.error.is_empty());
+    }
+}
