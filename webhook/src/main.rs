@@ -1,6 +1,6 @@
 //! `meshinject`: Istio-compatible sidecar injection.
 //!
-//! `meshinject kube-inject -f app.yaml [-o out.yaml] --injectConfigFile F --valuesFile F
+//! `meshinject kube-inject -f app.yaml [-o out.yaml] [--injectConfigFile F] [--valuesFile F]
 //! [--meshConfigFile F] [--revision R]` injects manifests like `istioctl kube-inject`.
 //! `meshinject serve [FLAGS]` runs the admission webhook (`meshinject serve --help`).
 
@@ -14,7 +14,7 @@ use webhook::server;
 
 const USAGE: &str = "usage:
   meshinject serve [FLAGS]   the admission webhook (see meshinject serve --help)
-  meshinject kube-inject -f FILE|- [-o FILE] --injectConfigFile FILE --valuesFile FILE
+  meshinject kube-inject -f FILE|- [-o FILE] [--injectConfigFile FILE] [--valuesFile FILE]
                          [--meshConfigFile FILE] [--revision REV]
 
   -f, --filename          manifest to inject ('-' for stdin)
@@ -23,7 +23,8 @@ const USAGE: &str = "usage:
                           istio-sidecar-injector, or that ConfigMap as YAML
   --valuesFile            the `values` key of the same ConfigMap (JSON), or the ConfigMap
   --meshConfigFile        mesh config: the `mesh` key of ConfigMap istio, or the ConfigMap
-                          (default: Istio's mesh defaults)
+  Each of the three defaults to meshinject's built-in configuration
+  (webhook/defaults/), so kube-inject works without a cluster.
   --revision              control plane revision (default: none)
 
 Feature switches come from the environment as in Istio: ENABLE_NATIVE_SIDECARS
@@ -113,14 +114,18 @@ fn kube_inject_cmd(args: &[String]) -> Result<()> {
     let input_path = a
         .input
         .context("kube-inject needs -f FILE (or -f - for stdin)")?;
-    let (Some(config), Some(values)) = (&a.config, &a.values) else {
-        bail!("kube-inject needs --injectConfigFile and --valuesFile (no default injector configuration is built in yet)");
+    // Each file is optional: what is not given comes from the built-in defaults.
+    let config = match &a.config {
+        Some(p) => config_value(p, "config")?,
+        None => webhook::defaults::CONFIG.to_string(),
     };
-    let config = config_value(config, "config")?;
-    let values = config_value(values, "values")?;
+    let values = match &a.values {
+        Some(p) => config_value(p, "values")?,
+        None => webhook::defaults::VALUES.to_string(),
+    };
     let mesh = match &a.mesh {
         Some(p) => config_value(p, "mesh")?,
-        None => String::new(),
+        None => webhook::defaults::MESH.to_string(),
     };
     let features = Features::from_lookup(&|k| std::env::var(k).ok());
     for w in &features.warnings {
