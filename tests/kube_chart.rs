@@ -75,10 +75,12 @@ fn deployment_runs_the_server_hardened() {
             "--config-namespace",
             "mesh-system",
             "--self-signed",
-            "--webhook-config-name",
+            "--webhook-config",
             "meshinject-mesh-system",
-            "--service-name",
+            "--service",
             "meshinject",
+            "--service-namespace",
+            "mesh-system",
         ]
     );
     assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/healthz");
