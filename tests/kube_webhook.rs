@@ -1,0 +1,291 @@
+//! The seed flows through a real API server (issue 5, scenarios 1, 2, 4, 5
+//! and 6): `meshinject serve` as a local process behind a
+//! MutatingWebhookConfiguration with a `url` and `caBundle`, configured by
+//! the ConfigMaps it watches through the API server; every assertion is on
+//! the pod the API server stored.
+
+use std::time::Duration;
+
+use e2e::kube::{self, ControlPlane};
+use e2e::kube_webhook::{
+    free_port, load_config, meshinject, register, set_values, workspace, ServingCert, Webhook,
+};
+use serde_json::Value;
+
+const MWC: &str = "meshinject-e2e";
+
+fn defaults(name: &str) -> String {
+    std::fs::read_to_string(workspace().join("webhook/defaults").join(name))
+        .unwrap_or_else(|e| panic!("reading webhook/defaults/{name}: {e}"))
+}
+
+fn ns(plane: &ControlPlane, name: &str, label: Option<&str>) {
+    plane
+        .kubectl(&["create", "namespace", name], None)
+        .expect("create namespace");
+    if let Some(l) = label {
+        plane
+            .kubectl(&["label", "namespace", name, l], None)
+            .expect("label namespace");
+    }
+}
+
+/// `kubectl run` a bare pod and return what the API server stored.
+fn run_pod(plane: &ControlPlane, ns: &str, name: &str, labels: &[&str]) -> Value {
+    let mut args = vec![
+        "-n",
+        ns,
+        "run",
+        name,
+        "--image=hello:1.0",
+        "--restart=Never",
+    ];
+    let l = labels.join(",");
+    if !labels.is_empty() {
+        args.extend(["--labels", &l]);
+    }
+    plane.kubectl(&args, None).expect("kubectl run");
+    plane
+        .kubectl_json(&["-n", ns, "get", "pod", name])
+        .expect("get pod")
+}
+
+fn names(pod: &Value, field: &str) -> Vec<String> {
+    pod["spec"][field]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_injected(pod: &Value) -> bool {
+    names(pod, "containers").contains(&"istio-proxy".to_string())
+        && names(pod, "initContainers").contains(&"istio-init".to_string())
+        && pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_string()
+}
+
+/// The value after `-i` in istio-init's args.
+fn include_ranges(pod: &Value) -> Option<String> {
+    let init = pod["spec"]["initContainers"]
+        .as_array()?
+        .iter()
+        .find(|c| c["name"] == "istio-init")?;
+    let args: Vec<&str> = init["args"]
+        .as_array()?
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    let i = args.iter().position(|a| *a == "-i")?;
+    args.get(i + 1).map(|s| s.to_string())
+}
+
+fn values_with(edit: impl FnOnce(&mut Value)) -> String {
+    let mut v: Value = serde_json::from_str(&defaults("values.json")).expect("values.json");
+    edit(&mut v);
+    v.to_string()
+}
+
+#[test]
+fn seed_flows_through_the_api_server() {
+    let Some(plane) = kube::require("kube_webhook") else {
+        return;
+    };
+    let _ = meshinject();
+    let cert = ServingCert::generate(plane.dir()).expect("serving certificate");
+    load_config(
+        &plane,
+        &defaults("config.yaml"),
+        &defaults("values.json"),
+        &defaults("mesh.yaml"),
+    )
+    .expect("load the default ConfigMaps");
+    let port = free_port();
+    let tls = [
+        "--tls-cert",
+        cert.cert.to_str().unwrap(),
+        "--tls-key",
+        cert.key.to_str().unwrap(),
+    ];
+    let mut hook = Webhook::start(&plane, port, &tls).expect("meshinject serve");
+    let url = format!("https://127.0.0.1:{port}/inject");
+    register(&plane, MWC, &url, &cert.ca_bundle, "Fail").expect("register the webhook");
+
+    // 1. A Deployment in a labelled namespace: the ReplicaSet's pod is injected.
+    ns(&plane, "on", Some("istio-injection=enabled"));
+    plane
+        .kubectl(
+            &[
+                "-n",
+                "on",
+                "create",
+                "deployment",
+                "hello",
+                "--image=hello:1.0",
+            ],
+            None,
+        )
+        .expect("create deployment");
+    let pod = plane
+        .eventually(Duration::from_secs(60), || {
+            let list = plane.kubectl_json(&["-n", "on", "get", "pods"]).ok()?;
+            list["items"].as_array()?.first().cloned()
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no pod of deployment hello; events:\n{:?}",
+                plane.kubectl(&["-n", "on", "get", "events"], None)
+            )
+        });
+    assert_eq!(pod["metadata"]["ownerReferences"][0]["kind"], "ReplicaSet");
+    assert!(is_injected(&pod), "deployment pod not injected: {pod:#}");
+    assert_eq!(include_ranges(&pod).as_deref(), Some("*"));
+
+    // Unlabelled, disabled namespace, and opted-out pod: untouched.
+    ns(&plane, "off", None);
+    ns(&plane, "disabled", Some("istio-injection=disabled"));
+    for (n, p, labels) in [
+        ("off", "plain", &[][..]),
+        ("disabled", "plain", &[][..]),
+        ("on", "optout", &["sidecar.istio.io/inject=false"][..]),
+    ] {
+        let pod = run_pod(&plane, n, p, labels);
+        assert_eq!(names(&pod, "containers"), [p], "{n}/{p}: {pod:#}");
+        assert!(names(&pod, "initContainers").is_empty(), "{n}/{p}");
+        assert!(pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_null());
+    }
+
+    // 2. The ConfigMap edited: the next pod gets the new ranges, without a restart.
+    let before = run_pod(&plane, "on", "before", &[]);
+    assert_eq!(include_ranges(&before).as_deref(), Some("*"));
+    let reloads = hook.metric("meshinject_config_reloads_total");
+    set_values(
+        &plane,
+        &values_with(|v| v["global"]["proxy"]["includeIPRanges"] = "10.244.0.1/24".into()),
+    )
+    .expect("patch values");
+    let mut i = 0;
+    let after = plane
+        .eventually(Duration::from_secs(15), || {
+            i += 1;
+            let pod = run_pod(&plane, "on", &format!("after-{i}"), &[]);
+            (include_ranges(&pod).as_deref() == Some("10.244.0.1/24")).then_some(pod)
+        })
+        .unwrap_or_else(|| panic!("new ranges not applied; log:\n{}", hook.log_text()));
+    assert!(is_injected(&after));
+    assert!(hook.metric("meshinject_config_reloads_total") > reloads);
+    let stored = plane
+        .kubectl_json(&["-n", "on", "get", "pod", "before"])
+        .expect("earlier pod");
+    assert_eq!(include_ranges(&stored).as_deref(), Some("*"));
+
+    // 4. An invalid edit: refused, counted, the previous configuration kept.
+    let errors = hook
+        .metric("meshinject_config_reload_errors_total")
+        .expect("reload error counter");
+    set_values(&plane, "{ this is not json").expect("patch values");
+    plane
+        .eventually(Duration::from_secs(15), || {
+            (hook.metric("meshinject_config_reload_errors_total")? > errors).then_some(())
+        })
+        .unwrap_or_else(|| panic!("reload error not counted; log:\n{}", hook.log_text()));
+    let kept = run_pod(&plane, "on", "kept", &[]);
+    assert!(is_injected(&kept));
+    assert_eq!(include_ranges(&kept).as_deref(), Some("10.244.0.1/24"));
+
+    // 5. kube-inject | kubectl apply in a namespace without the label.
+    let dir = plane.dir().join("ki");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["config.yaml", "values.json", "mesh.yaml"] {
+        std::fs::write(dir.join(f), defaults(f)).unwrap();
+    }
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: manual\nspec:\n  selector:\n    matchLabels: {app: manual}\n  template:\n    metadata:\n      labels: {app: manual}\n    spec:\n      containers:\n      - name: manual\n        image: hello:1.0\n";
+    std::fs::write(dir.join("deploy.yaml"), deploy).unwrap();
+    let out = std::process::Command::new(meshinject())
+        .arg("kube-inject")
+        .arg("-f")
+        .arg(dir.join("deploy.yaml"))
+        .arg("--injectConfigFile")
+        .arg(dir.join("config.yaml"))
+        .arg("--valuesFile")
+        .arg(dir.join("values.json"))
+        .arg("--meshConfigFile")
+        .arg(dir.join("mesh.yaml"))
+        .output()
+        .expect("meshinject kube-inject");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    plane
+        .kubectl(
+            &["-n", "off", "apply", "-f", "-"],
+            Some(&String::from_utf8_lossy(&out.stdout)),
+        )
+        .expect("kubectl apply of kube-inject output");
+    let manual = plane
+        .eventually(Duration::from_secs(60), || {
+            let list = plane
+                .kubectl_json(&["-n", "off", "get", "pods", "-l", "app=manual"])
+                .ok()?;
+            list["items"].as_array()?.first().cloned()
+        })
+        .expect("pod of the kube-injected deployment");
+    assert!(is_injected(&manual), "{manual:#}");
+
+    // 6. Webhook stopped: Fail refuses naming the webhook, Ignore admits uninjected.
+    hook.stop();
+    let err = plane
+        .kubectl(
+            &[
+                "-n",
+                "on",
+                "run",
+                "refused",
+                "--image=hello:1.0",
+                "--restart=Never",
+            ],
+            None,
+        )
+        .expect_err("pod refused while the webhook is down");
+    assert!(
+        err.to_string().contains("sidecar-injector.meshinject.test"),
+        "{err}"
+    );
+    register(&plane, MWC, &url, &cert.ca_bundle, "Ignore").expect("re-register");
+    let ignored = plane
+        .eventually(Duration::from_secs(15), || {
+            plane
+                .kubectl(
+                    &[
+                        "-n",
+                        "on",
+                        "run",
+                        "ignored",
+                        "--image=hello:1.0",
+                        "--restart=Never",
+                    ],
+                    None,
+                )
+                .ok()?;
+            plane
+                .kubectl_json(&["-n", "on", "get", "pod", "ignored"])
+                .ok()
+        })
+        .expect("pod admitted with failurePolicy Ignore");
+    assert!(!is_injected(&ignored), "{ignored:#}");
+    let mut restarted = hook.restart();
+    for _ in 0..5 {
+        if restarted.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(2));
+        restarted = hook.restart();
+    }
+    restarted.unwrap_or_else(|e| panic!("restart the webhook: {e}"));
+    let resumed = run_pod(&plane, "on", "resumed", &[]);
+    assert!(is_injected(&resumed), "{resumed:#}");
+}

@@ -1,0 +1,196 @@
+//! Issue 5, scenarios 3 and 7 against a real API server: with Istio's own
+//! ConfigMaps loaded, the pod the webhook makes equals the pod of
+//! `meshinject kube-inject` with the same files; and `--self-signed` fills
+//! the webhook configuration's `caBundle`, which the API server then trusts.
+
+use std::time::Duration;
+
+use e2e::kube::{self, ControlPlane};
+use e2e::kube_webhook::{
+    free_port, load_config, meshinject, register, workspace, ServingCert, Webhook,
+};
+use serde_json::Value;
+
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: hello:1.0\n        ports:\n        - containerPort: 8080\n";
+
+fn first_pod(plane: &ControlPlane, ns: &str) -> Value {
+    plane
+        .eventually(Duration::from_secs(60), || {
+            let list = plane.kubectl_json(&["-n", ns, "get", "pods"]).ok()?;
+            list["items"].as_array()?.first().cloned()
+        })
+        .unwrap_or_else(|| panic!("no pod in {ns}"))
+}
+
+fn injected(pod: &Value) -> bool {
+    pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_string()
+}
+
+#[test]
+fn istio_config_matches_kube_inject_and_self_signed_ca_is_trusted() {
+    let Some(plane) = kube::require("kube_webhook_istio") else {
+        return;
+    };
+    let base = workspace().join("../shared/conformance/inject/base");
+    let read =
+        |f: &str| std::fs::read_to_string(base.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    load_config(
+        &plane,
+        &read("config.yaml"),
+        &read("values.json"),
+        &read("mesh.yaml"),
+    )
+    .expect("Istio's ConfigMaps");
+    let cert = ServingCert::generate(plane.dir()).expect("serving certificate");
+    let port = free_port();
+    let mut hook = Webhook::start(
+        &plane,
+        port,
+        &[
+            "--tls-cert",
+            cert.cert.to_str().unwrap(),
+            "--tls-key",
+            cert.key.to_str().unwrap(),
+        ],
+    )
+    .expect("meshinject serve");
+    let url = format!("https://127.0.0.1:{port}/inject");
+    register(&plane, "meshinject-e2e", &url, &cert.ca_bundle, "Fail").expect("register");
+
+    // 3. The webhook's pod and kube-inject's pod, both as stored.
+    for (ns, label) in [("conf-web", true), ("conf-cli", false)] {
+        plane.kubectl(&["create", "namespace", ns], None).unwrap();
+        if label {
+            plane
+                .kubectl(&["label", "namespace", ns, "istio-injection=enabled"], None)
+                .unwrap();
+        }
+    }
+    plane
+        .kubectl(&["-n", "conf-web", "apply", "-f", "-"], Some(DEPLOY))
+        .expect("apply deployment");
+    let deploy = plane.dir().join("deploy.yaml");
+    std::fs::write(&deploy, DEPLOY).unwrap();
+    let out = std::process::Command::new(meshinject())
+        .arg("kube-inject")
+        .arg("-f")
+        .arg(&deploy)
+        .arg("--injectConfigFile")
+        .arg(base.join("config.yaml"))
+        .arg("--valuesFile")
+        .arg(base.join("values.json"))
+        .arg("--meshConfigFile")
+        .arg(base.join("mesh.yaml"))
+        .output()
+        .expect("kube-inject");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    plane
+        .kubectl(
+            &["-n", "conf-cli", "apply", "-f", "-"],
+            Some(&String::from_utf8_lossy(&out.stdout)),
+        )
+        .expect("apply kube-inject output");
+    let web = first_pod(&plane, "conf-web");
+    let cli = first_pod(&plane, "conf-cli");
+    assert!(injected(&web), "{web:#}");
+    assert!(injected(&cli), "{cli:#}");
+    for field in ["containers", "initContainers", "volumes"] {
+        // The namespace is the one legitimate difference.
+        let w = web["spec"][field].to_string();
+        let c = cli["spec"][field]
+            .to_string()
+            .replace("conf-cli", "conf-web");
+        assert_eq!(w, c, "spec.{field} differs between webhook and kube-inject");
+    }
+    assert_eq!(
+        web["metadata"]["annotations"]["sidecar.istio.io/status"],
+        cli["metadata"]["annotations"]["sidecar.istio.io/status"]
+    );
+
+    // 7. --self-signed: the caBundle is filled in and trusted. The serving
+    // certificate names the Service; `--service localhost` makes it valid
+    // for https://localhost:<port>.
+    hook.stop();
+    plane
+        .kubectl(
+            &["delete", "mutatingwebhookconfiguration", "meshinject-e2e"],
+            None,
+        )
+        .unwrap();
+    let port = free_port();
+    register(
+        &plane,
+        "meshinject-self",
+        &format!("https://localhost:{port}/inject"),
+        "",
+        "Fail",
+    )
+    .expect("register without caBundle");
+    let refused = plane.kubectl(
+        &[
+            "-n",
+            "conf-web",
+            "run",
+            "untrusted",
+            "--image=hello:1.0",
+            "--restart=Never",
+        ],
+        None,
+    );
+    assert!(
+        refused.is_err(),
+        "no webhook and no caBundle: pod must be refused"
+    );
+    let _selfsigned = Webhook::start(
+        &plane,
+        port,
+        &[
+            "--self-signed",
+            "--service",
+            "localhost",
+            "--webhook-config",
+            "meshinject-self",
+        ],
+    )
+    .expect("meshinject serve --self-signed");
+    let ca = plane
+        .eventually(Duration::from_secs(30), || {
+            let m = plane
+                .kubectl_json(&["get", "mutatingwebhookconfiguration", "meshinject-self"])
+                .ok()?;
+            m["webhooks"][0]["clientConfig"]["caBundle"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        })
+        .expect("caBundle patched by --self-signed");
+    assert_ne!(ca, cert.ca_bundle);
+    let mut i = 0;
+    let pod = plane
+        .eventually(Duration::from_secs(30), || {
+            i += 1;
+            let name = format!("trusted-{i}");
+            plane
+                .kubectl(
+                    &[
+                        "-n",
+                        "conf-web",
+                        "run",
+                        &name,
+                        "--image=hello:1.0",
+                        "--restart=Never",
+                    ],
+                    None,
+                )
+                .ok()?;
+            plane
+                .kubectl_json(&["-n", "conf-web", "get", "pod", &name])
+                .ok()
+        })
+        .expect("pod admitted through the self-signed webhook");
+    assert!(injected(&pod), "{pod:#}");
+}
