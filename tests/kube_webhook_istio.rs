@@ -27,6 +27,7 @@ fn injected(pod: &Value) -> bool {
 }
 
 #[test]
+#[ignore = "written, not yet run against the control plane (issue 5, next session)"]
 fn istio_config_matches_kube_inject_and_self_signed_ca_is_trusted() {
     let Some(plane) = kube::require("kube_webhook_istio") else {
         return;
