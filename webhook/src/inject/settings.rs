@@ -3,9 +3,14 @@
 //! mesh config and the feature switches. Built once per configuration
 //! change and shared by every request; a snapshot that fails to build is
 //! refused whole, so callers keep serving the previous one.
+//!
+//! What the templates read from the mesh config and the values is converted
+//! to template data once per snapshot ([`Views`]) rather than per request.
 
-use crate::config::{ConfigError, Features, InjectorConfig, MeshConfig, Values};
-use crate::template::{TemplateError, Templates};
+use std::sync::{Arc, OnceLock};
+
+use crate::config::{ConfigError, Features, InjectorConfig, MeshConfig, ProxyConfig, Values};
+use crate::template::{mesh_config_to_go, proxy_config_to_go, Prepared, TemplateError, Templates};
 
 /// Everything injection reads from configuration.
 #[derive(Debug)]
@@ -15,6 +20,7 @@ pub struct Settings {
     pub values: Values,
     pub mesh: MeshConfig,
     pub features: Features,
+    views: OnceLock<Arc<Views>>,
 }
 
 /// Why a configuration cannot be used.
@@ -24,6 +30,49 @@ pub enum SettingsError {
     Config(#[from] ConfigError),
     #[error("config.templates: {0}")]
     Template(#[from] TemplateError),
+}
+
+/// The mesh config and values as templates see them, converted once.
+#[derive(Debug)]
+pub(crate) struct Views {
+    /// The configuration these views were built from.
+    mesh: MeshConfig,
+    values: Values,
+    /// The ProxyConfig of a pod without a `proxy.istio.io/config` annotation.
+    pub proxy_config: ProxyConfig,
+    pub proxy_config_data: Prepared,
+    pub mesh_data: Prepared,
+    pub values_data: Prepared,
+}
+
+impl Views {
+    fn build(mesh: &MeshConfig, values: &Values) -> Views {
+        let proxy_config =
+            ProxyConfig::effective(&mesh.default_config(), None).expect("no annotation to parse");
+        Views {
+            proxy_config_data: proxy_config_data(&proxy_config),
+            mesh_data: mesh_data(mesh),
+            values_data: Prepared::new("Values", values.raw()),
+            proxy_config,
+            mesh: mesh.clone(),
+            values: values.clone(),
+        }
+    }
+
+    /// Whether these views were built from `mesh`.
+    pub(crate) fn is_for(&self, mesh: &MeshConfig) -> bool {
+        self.mesh == *mesh
+    }
+}
+
+/// The template data of a ProxyConfig.
+pub(crate) fn proxy_config_data(pc: &ProxyConfig) -> Prepared {
+    Prepared::new("ProxyConfig", &proxy_config_to_go(&pc.to_value()))
+}
+
+/// The template data of a mesh config.
+pub(crate) fn mesh_data(mesh: &MeshConfig) -> Prepared {
+    Prepared::new("MeshConfig", &mesh_config_to_go(&mesh.to_value()))
 }
 
 impl Settings {
@@ -46,6 +95,20 @@ impl Settings {
             values: Values::parse(values)?,
             mesh: MeshConfig::parse(mesh)?,
             features,
+            views: OnceLock::new(),
         })
+    }
+
+    /// The template views of `mesh` and `values`: built on first use and kept; should those
+    /// fields have been changed since, built afresh for the caller.
+    pub(crate) fn views(&self) -> Arc<Views> {
+        let cached = self
+            .views
+            .get_or_init(|| Arc::new(Views::build(&self.mesh, &self.values)));
+        if cached.mesh == self.mesh && cached.values == self.values {
+            cached.clone()
+        } else {
+            Arc::new(Views::build(&self.mesh, &self.values))
+        }
     }
 }

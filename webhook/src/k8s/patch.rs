@@ -21,6 +21,27 @@ pub fn create_patch(original: &Value, modified: &Value) -> Patch {
     Patch(ops)
 }
 
+/// The patch as the JSON the API server receives (`[{"op": .., "path": .., "value": ..}]`),
+/// built by moving the operations' values rather than serialising them.
+pub fn to_value(patch: Patch) -> Value {
+    let op = |name: &str, path: PointerBuf, value: Option<Value>| {
+        let mut m = Map::with_capacity(3);
+        m.insert("op".into(), Value::String(name.into()));
+        m.insert("path".into(), Value::String(path.as_str().to_string()));
+        if let Some(v) = value {
+            m.insert("value".into(), v);
+        }
+        Value::Object(m)
+    };
+    let ops = patch.0.into_iter().map(|o| match o {
+        PatchOperation::Add(a) => op("add", a.path, Some(a.value)),
+        PatchOperation::Remove(r) => op("remove", r.path, None),
+        PatchOperation::Replace(r) => op("replace", r.path, Some(r.value)),
+        other => serde_json::to_value(other).unwrap_or(Value::Null),
+    });
+    Value::Array(ops.collect())
+}
+
 fn diff(left: &Value, right: &Value, path: &mut PointerBuf, ops: &mut Vec<PatchOperation>) {
     match (left, right) {
         (Value::Object(l), Value::Object(r)) => diff_object(l, r, path, ops),
@@ -184,6 +205,18 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}: {}", serde_json::to_string(&patch).unwrap()));
         assert_eq!(doc, modified);
         patch.0.len()
+    }
+
+    #[test]
+    fn patch_value_is_the_serialised_patch() {
+        let original = json!({"a": 1, "b": [1, 2], "c": {"d": "x"}, "e/f~": 1});
+        let modified = json!({"a": 2, "b": [0, 1, 2], "c": {}, "g": {"h": [1]}});
+        let patch = create_patch(&original, &modified);
+        let serialised = serde_json::to_string(&patch).unwrap();
+        assert_eq!(
+            serde_json::to_string(&super::to_value(patch)).unwrap(),
+            serialised
+        );
     }
 
     #[test]

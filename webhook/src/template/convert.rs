@@ -104,24 +104,95 @@ fn k8s(j: Option<&J>, k: K) -> Value {
 }
 
 fn struct_value(j: Option<&J>, name: &str) -> Value {
-    let Some(s) = k8s_schema::lookup(name) else {
+    let Some(layout) = k8s_schema::layout(name) else {
         return j.map_or(Value::Nil, |j| untyped(j, false));
     };
     let obj = j.and_then(J::as_object);
-    let mut m = BTreeMap::new();
-    for f in s.fields {
-        m.insert(Arc::from(f.go), k8s(obj.and_then(|o| o.get(f.go)), f.kind));
-    }
-    if let Some(o) = obj {
-        for (k, v) in o {
-            if !m.contains_key(k.as_str()) {
-                m.insert(Arc::from(k.as_str()), untyped(v, false));
-            }
-        }
-    }
-    let v = map_value(m);
+    let fields = layout.s.fields;
+    let known = layout.sorted.iter().map(|&i| {
+        (
+            layout.keys[i].clone(),
+            k8s(obj.and_then(|o| o.get(fields[i].go)), fields[i].kind),
+        )
+    });
+    let extra = obj
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !fields.iter().any(|f| f.go == *k));
+    let extra = extra.map(|(k, v)| (Arc::from(k.as_str()), untyped(v, false)));
+    struct_map(layout.s, known.chain(extra).collect())
+}
+
+/// A Go struct's map from its entries, known fields first (in key order).
+fn struct_map(s: &'static S, entries: Vec<(Arc<str>, Value)>) -> Value {
+    // Sorting keeps equal keys in order and the map keeps the last: entries are unique here.
+    let v = map_value(entries.into_iter().collect());
     typed::tag(&v, Tag::K8s(s));
     v
+}
+
+/// Converts Kubernetes JSON (JSON field names) of Go type `k` straight into template data:
+/// the same as converting its Go view ([`k8s_json_to_go`]) with [`convert`], in one pass.
+pub(crate) fn k8s_direct(j: Option<&J>, k: K) -> Value {
+    let j = present(j);
+    match (k, j) {
+        (K::Struct(name) | K::Ptr(name), Some(J::Object(o))) => match k8s_schema::layout(name) {
+            Some(layout) => struct_direct(o, layout),
+            None => untyped(&generic_to_go(j.unwrap_or(&J::Null)), false),
+        },
+        (K::List(elem), Some(J::Array(a))) => {
+            Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect())
+        }
+        _ => self::k8s(j, k),
+    }
+}
+
+/// Where a struct field's value comes from.
+enum Source<'a> {
+    Absent,
+    /// Its JSON name.
+    Json(&'a J),
+    /// Another key whose Go name is the field's (only in objects Go would not produce).
+    GoView(J),
+}
+
+fn struct_direct(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
+    let fields = layout.s.fields;
+    let mut sources: Vec<Source> = (0..fields.len()).map(|_| Source::Absent).collect();
+    let mut extra: Vec<(String, &J)> = Vec::new();
+    let mut next = 0;
+    for (k, v) in o {
+        let by_json = fields[next.min(fields.len())..]
+            .iter()
+            .position(|f| f.json == k)
+            .map(|i| i + next)
+            .or_else(|| fields.iter().position(|f| f.json == k));
+        if let Some(i) = by_json {
+            sources[i] = Source::Json(v);
+            next = i + 1;
+            continue;
+        }
+        let go = go_name_of(k);
+        match fields.iter().position(|f| f.go == go) {
+            Some(i) => sources[i] = Source::GoView(generic_to_go(v)),
+            None => match extra.iter_mut().find(|(g, _)| *g == go) {
+                Some(slot) => slot.1 = v,
+                None => extra.push((go, v)),
+            },
+        }
+    }
+    let known = layout.sorted.iter().map(|&i| {
+        let value = match &sources[i] {
+            Source::Absent => k8s(None, fields[i].kind),
+            Source::Json(v) => k8s_direct(Some(v), fields[i].kind),
+            Source::GoView(v) => k8s(Some(v), fields[i].kind),
+        };
+        (layout.keys[i].clone(), value)
+    });
+    let extra = extra
+        .into_iter()
+        .map(|(g, v)| (Arc::from(g), untyped(&generic_to_go(v), false)));
+    struct_map(layout.s, known.chain(extra).collect())
 }
 
 fn proto(j: Option<&J>, p: P) -> Value {

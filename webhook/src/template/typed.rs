@@ -1,18 +1,24 @@
-//! Go types for template values during one render.
+//! Go types for template values.
 //!
 //! gotmpl's values are untyped (maps, lists, scalars), while Go's template functions behave by static
 //! type: `index` of a missing key in a `map[string]string` yields `""` (not `<no value>`),
 //! `structToJSON` writes a Kubernetes struct with its JSON names in declaration order, `protoToJSON`
 //! writes a protobuf message with protobuf-JSON names. The data converter records, for the maps it
-//! builds, which Go type they stand for; functions look the type up by the map's identity. The record
-//! holds a clone of every tagged map, so an address cannot be reused while the record lives, and it is
-//! scoped to the current thread's render.
+//! builds, which Go type they stand for ([`Types`]); functions look the type up by the map's
+//! identity. A record holds a clone of every tagged map, so an address cannot be reused while the
+//! record lives.
+//!
+//! Recording and lookup go through the current thread's [`Scope`]: conversions record into the
+//! scope's own [`Types`], and a render sees the records of its data (shared, converted once) plus
+//! whatever its functions tag while it runs.
 
 use super::k8s_schema::S;
 use super::proto_schema::M;
 use gotmpl::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// The Go type a map stands for.
 #[derive(Debug, Clone, Copy)]
@@ -25,30 +31,73 @@ pub(crate) enum Tag {
     Proto(&'static M),
 }
 
+/// Hashes map addresses (the only keys used here).
 #[derive(Default)]
-struct Record {
-    tags: HashMap<usize, Tag>,
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        let h = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+/// The Go types recorded for a set of maps, which it keeps alive.
+#[derive(Default)]
+pub(crate) struct Types {
+    tags: HashMap<usize, Tag, BuildHasherDefault<AddressHasher>>,
     keep: Vec<Value>,
 }
 
+impl std::fmt::Debug for Types {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Types")
+            .field("tagged", &self.tags.len())
+            .finish()
+    }
+}
+
+impl Types {
+    fn get(&self, k: usize) -> Option<Tag> {
+        self.tags.get(&k).copied()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+}
+
+struct Active {
+    own: Types,
+    shared: Vec<Arc<Types>>,
+}
+
 thread_local! {
-    static RECORD: RefCell<Option<Record>> = const { RefCell::new(None) };
+    static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
 }
 
 fn key(v: &Value) -> Option<usize> {
     match v {
-        Value::Map(m) => Some(std::sync::Arc::as_ptr(m) as *const () as usize),
+        Value::Map(m) => Some(Arc::as_ptr(m) as *const () as usize),
         _ => None,
     }
 }
 
-/// Records `v` (a map) as being of Go type `tag`, when a render is under way on this thread.
+/// Records `v` (a map) as being of Go type `tag`, when a scope is open on this thread.
 pub(crate) fn tag(v: &Value, tag: Tag) {
     let Some(k) = key(v) else { return };
-    RECORD.with(|r| {
-        if let Some(rec) = r.borrow_mut().as_mut() {
-            rec.tags.insert(k, tag);
-            rec.keep.push(v.clone());
+    ACTIVE.with(|r| {
+        if let Some(active) = r.borrow_mut().as_mut() {
+            active.own.tags.insert(k, tag);
+            active.own.keep.push(v.clone());
         }
     });
 }
@@ -56,28 +105,46 @@ pub(crate) fn tag(v: &Value, tag: Tag) {
 /// The Go type recorded for `v`, if any.
 pub(crate) fn tag_of(v: &Value) -> Option<Tag> {
     let k = key(v)?;
-    RECORD.with(|r| {
-        r.borrow()
-            .as_ref()
-            .and_then(|rec| rec.tags.get(&k).copied())
+    ACTIVE.with(|r| {
+        let active = r.borrow();
+        let active = active.as_ref()?;
+        active
+            .own
+            .get(k)
+            .or_else(|| active.shared.iter().find_map(|t| t.get(k)))
     })
 }
 
-/// Keeps a type record alive for the current thread until dropped.
+/// Keeps a type record open on the current thread until dropped or finished.
 pub(crate) struct Scope {
-    previous: Option<Record>,
+    previous: Option<Active>,
 }
 
 impl Scope {
-    pub(crate) fn enter() -> Scope {
-        let previous = RECORD.with(|r| r.borrow_mut().replace(Record::default()));
+    /// Opens a scope that also sees the records `shared`.
+    pub(crate) fn enter(shared: Vec<Arc<Types>>) -> Scope {
+        let active = Active {
+            own: Types::default(),
+            shared,
+        };
+        let previous = ACTIVE.with(|r| r.borrow_mut().replace(active));
         Scope { previous }
+    }
+
+    /// Closes the scope, returning what was recorded in it.
+    pub(crate) fn finish(self) -> Types {
+        ACTIVE.with(|r| {
+            r.borrow_mut()
+                .as_mut()
+                .map(|a| std::mem::take(&mut a.own))
+                .unwrap_or_default()
+        })
     }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        RECORD.with(|r| *r.borrow_mut() = previous);
+        ACTIVE.with(|r| *r.borrow_mut() = previous);
     }
 }
