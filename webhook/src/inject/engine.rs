@@ -63,6 +63,8 @@ struct Params<'a> {
     type_meta: TypeMeta,
     templates: Vec<String>,
     mesh: Cow<'a, MeshConfig>,
+    /// The mesh config's `defaultConfig`.
+    mesh_default: Cow<'a, ProxyConfig>,
     proxy_config: Cow<'a, ProxyConfig>,
     /// Template data of `mesh`, `proxy_config` and the values.
     mesh_data: Cow<'a, Prepared>,
@@ -148,7 +150,7 @@ pub fn admit(
             Cow::Borrowed(&views.proxy_config_data),
         ),
         annotation => {
-            let pc = ProxyConfig::effective(&settings.mesh.default_config(), annotation)
+            let pc = ProxyConfig::effective(&views.mesh_default, annotation)
                 .map_err(InjectError::ProxyConfig)?;
             let data = settings::proxy_config_data(&pc);
             (Cow::Owned(pc), Cow::Owned(data))
@@ -175,6 +177,7 @@ pub fn admit(
         type_meta,
         templates,
         mesh: Cow::Borrowed(&settings.mesh),
+        mesh_default: Cow::Borrowed(&views.mesh_default),
         proxy_config,
         mesh_data: Cow::Borrowed(&views.mesh_data),
         proxy_config_data,
@@ -261,7 +264,8 @@ pub fn inject_template(
         Cow::Owned(settings::mesh_data(&mesh))
     };
     let params = Params {
-        proxy_config: Cow::Owned(proxy_config),
+        mesh_default: Cow::Borrowed(&proxy_config),
+        proxy_config: Cow::Borrowed(&proxy_config),
         proxy_config_data: Cow::Owned(proxy_config_data),
         mesh_data,
         values_data: &views.values_data,
@@ -308,7 +312,7 @@ fn run_templates(settings: &Settings, p: &mut Params<'_>) -> Result<(Value, Valu
     if !network.is_empty() {
         p.proxy_envs.insert(NETWORK_ENV.into(), network);
     }
-    let status_port = i64::from(p.mesh.default_config().status_port());
+    let status_port = i64::from(p.mesh_default.status_port());
     let stripped = overrides::reinsert(status::strip(&p.pod, status_port))?;
     let (uid, gid) = cluster::proxy_ids(p.namespace);
     let stripped_annotations = pod::meta_map(&stripped, "annotations");
@@ -417,7 +421,7 @@ fn post_process(
     pod::meta_map_mut(pod, "annotations");
     pod::meta_map_mut(pod, "labels");
     overrides::update_cluster_envs(pod, &p.proxy_envs);
-    let status_port = i64::from(p.mesh.default_config().status_port());
+    let status_port = i64::from(p.mesh_default.status_port());
     prometheus::apply(pod, p.mesh.enable_prometheus_merge(), status_port)?;
     prometheus::apply_secure_port(pod);
     probes::apply(pod, settings.values.rewrite_app_http_probe(), status_port);
@@ -431,16 +435,15 @@ fn post_process(
         annotations.insert(k.clone(), json!(v));
     }
     // The pod's own ProxyConfig decides the order (Istio re-reads the annotation here).
-    let hold_mesh = match pod::annotation(&p.pod, PROXY_CONFIG_ANNOTATION) {
+    let hold_config = match pod::annotation(&p.pod, PROXY_CONFIG_ANNOTATION) {
         Some(a) => Cow::Owned(
-            p.mesh
-                .apply_proxy_config_annotation(a)
+            p.mesh_default
+                .merge_annotation(a)
                 .map_err(InjectError::ProxyConfig)?,
         ),
-        None => Cow::Borrowed(&*p.mesh),
+        None => Cow::Borrowed(&*p.mesh_default),
     };
-    let hold = hold_mesh
-        .default_config()
+    let hold = hold_config
         .hold_application_until_proxy_starts()
         .unwrap_or(false)
         || settings.values.hold_application_until_proxy_starts();

@@ -9,6 +9,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use serde_json::{Map, Value};
+
 use crate::config::{ConfigError, Features, InjectorConfig, MeshConfig, ProxyConfig, Values};
 use crate::template::{mesh_config_to_go, proxy_config_to_go, Prepared, TemplateError, Templates};
 
@@ -38,6 +40,8 @@ pub(crate) struct Views {
     /// The configuration these views were built from.
     mesh: MeshConfig,
     values: Values,
+    /// The mesh config's `defaultConfig`.
+    pub mesh_default: ProxyConfig,
     /// The ProxyConfig of a pod without a `proxy.istio.io/config` annotation.
     pub proxy_config: ProxyConfig,
     pub proxy_config_data: Prepared,
@@ -47,9 +51,10 @@ pub(crate) struct Views {
 
 impl Views {
     fn build(mesh: &MeshConfig, values: &Values) -> Views {
-        let proxy_config =
-            ProxyConfig::effective(&mesh.default_config(), None).expect("no annotation to parse");
+        let mesh_default = mesh.default_config();
+        let proxy_config = ProxyConfig::effective_without_annotation(&mesh_default);
         Views {
+            mesh_default,
             proxy_config_data: proxy_config_data(&proxy_config),
             mesh_data: mesh_data(mesh),
             values_data: Prepared::new("Values", values.raw()),
@@ -61,8 +66,32 @@ impl Views {
 
     /// Whether these views were built from `mesh`.
     pub(crate) fn is_for(&self, mesh: &MeshConfig) -> bool {
-        self.mesh == *mesh
+        same_entries(self.mesh.message(), mesh.message())
     }
+
+    fn is_for_settings(&self, settings: &Settings) -> bool {
+        self.is_for(&settings.mesh) && identical(self.values.raw(), settings.values.raw())
+    }
+}
+
+/// Whether two JSON values are equal with their object entries in the same order (cheaper than
+/// map equality; equal objects in another order count as different, which only costs a
+/// rebuild).
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => same_entries(x, y),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| identical(a, b))
+        }
+        _ => a == b,
+    }
+}
+
+fn same_entries(x: &Map<String, Value>, y: &Map<String, Value>) -> bool {
+    x.len() == y.len()
+        && x.iter()
+            .zip(y)
+            .all(|((k, a), (l, b))| k == l && identical(a, b))
 }
 
 /// The template data of a ProxyConfig.
@@ -105,7 +134,7 @@ impl Settings {
         let cached = self
             .views
             .get_or_init(|| Arc::new(Views::build(&self.mesh, &self.values)));
-        if cached.mesh == self.mesh && cached.values == self.values {
+        if cached.is_for_settings(self) {
             cached.clone()
         } else {
             Arc::new(Views::build(&self.mesh, &self.values))

@@ -46,7 +46,7 @@ fn diff(left: &Value, right: &Value, path: &mut PointerBuf, ops: &mut Vec<PatchO
     match (left, right) {
         (Value::Object(l), Value::Object(r)) => diff_object(l, r, path, ops),
         (Value::Array(l), Value::Array(r)) => diff_array(l, r, path, ops),
-        _ if left == right => {}
+        _ if equal(left, right) => {}
         _ => ops.push(PatchOperation::Replace(ReplaceOperation {
             path: path.clone(),
             value: right.clone(),
@@ -89,13 +89,17 @@ fn diff_array(
     ops: &mut Vec<PatchOperation>,
 ) {
     let max_common = left.len().min(right.len());
-    let prefix = left.iter().zip(right).take_while(|(l, r)| l == r).count();
+    let prefix = left
+        .iter()
+        .zip(right)
+        .take_while(|(l, r)| equal(l, r))
+        .count();
     let suffix = left[prefix..]
         .iter()
         .rev()
         .zip(right[prefix..].iter().rev())
         .take(max_common - prefix)
-        .take_while(|(l, r)| l == r)
+        .take_while(|(l, r)| equal(l, r))
         .count();
     let l_mid = &left[prefix..left.len() - suffix];
     let r_mid = &right[prefix..right.len() - suffix];
@@ -169,13 +173,38 @@ fn push_op(
     path.pop_back();
 }
 
+/// `left == right`, comparing objects entry by entry while their keys come in the same order
+/// (the usual case here) instead of looking every key up.
+fn equal(left: &Value, right: &Value) -> bool {
+    match (left, right) {
+        (Value::Object(l), Value::Object(r)) => {
+            if l.len() != r.len() {
+                return false;
+            }
+            for ((lk, lv), (rk, rv)) in l.iter().zip(r) {
+                if lk != rk {
+                    return l == r;
+                }
+                if !equal(lv, rv) {
+                    return false;
+                }
+            }
+            true
+        }
+        (Value::Array(l), Value::Array(r)) => {
+            l.len() == r.len() && l.iter().zip(r).all(|(a, b)| equal(a, b))
+        }
+        _ => left == right,
+    }
+}
+
 /// Whether the items of two unequal-length runs line up better when the surplus is taken at
 /// the front than at the back. Items correspond when they are equal or are objects with the
 /// same `name` (containers, volumes, env vars keep their name when modified).
 fn surplus_goes_first(left: &[Value], right: &[Value]) -> bool {
     let same = |l: &Value, r: &Value| match (l.get("name"), r.get("name")) {
         (Some(a), Some(b)) => a == b,
-        _ => l == r,
+        _ => equal(l, r),
     };
     let n = left.len().min(right.len());
     let at_back = left
@@ -205,6 +234,21 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}: {}", serde_json::to_string(&patch).unwrap()));
         assert_eq!(doc, modified);
         patch.0.len()
+    }
+
+    #[test]
+    fn equality_ignores_key_order() {
+        let a = json!({"x": [1, {"p": 1, "q": 2}], "y": null});
+        let b = json!({"y": null, "x": [1, {"q": 2, "p": 1}]});
+        assert!(super::equal(&a, &b) && super::equal(&a, &a));
+        assert!(!super::equal(
+            &a,
+            &json!({"x": [1, {"p": 1, "q": 3}], "y": null})
+        ));
+        assert!(!super::equal(
+            &a,
+            &json!({"x": [1, {"p": 1, "q": 2}], "z": null})
+        ));
     }
 
     #[test]

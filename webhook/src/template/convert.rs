@@ -2,13 +2,13 @@
 //! [`super`]), filling Go zero values for absent struct fields and recording Go types ([`super::typed`]);
 //! and converts Kubernetes JSON and protobuf JSON into that Go view.
 
-use super::k8s_schema::{self, K, S};
+use super::k8s_schema::{self, F, K, S};
 use super::proto_schema::{self, M, P};
 use super::typed::{self, Tag};
 use gotmpl::Value;
 use serde_json::{Map as JMap, Value as J};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How to read one JSON value.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +23,27 @@ pub(crate) enum Ty {
 
 fn map_value(m: BTreeMap<Arc<str>, Value>) -> Value {
     Value::Map(Arc::new(m))
+}
+
+/// `""`, shared (strings are immutable, so zero values need not be allocated each time).
+fn empty_string() -> Value {
+    static EMPTY: OnceLock<Value> = OnceLock::new();
+    EMPTY.get_or_init(|| Value::String(Arc::from(""))).clone()
+}
+
+/// An empty list, shared.
+fn empty_list() -> Value {
+    static EMPTY: OnceLock<Value> = OnceLock::new();
+    EMPTY
+        .get_or_init(|| Value::List(Arc::from(Vec::new())))
+        .clone()
+}
+
+fn string(s: Option<&str>) -> Value {
+    match s {
+        Some(s) if !s.is_empty() => Value::String(Arc::from(s)),
+        _ => empty_string(),
+    }
 }
 
 fn number(n: &serde_json::Number, float: bool) -> Value {
@@ -84,7 +105,7 @@ fn present(j: Option<&J>) -> Option<&J> {
 fn k8s(j: Option<&J>, k: K) -> Value {
     let j = present(j);
     match k {
-        K::Str => Value::String(j.and_then(J::as_str).unwrap_or("").into()),
+        K::Str => string(j.and_then(J::as_str)),
         K::Int => j
             .and_then(J::as_number)
             .map_or(Value::Int(0), |n| number(n, false)),
@@ -92,7 +113,7 @@ fn k8s(j: Option<&J>, k: K) -> Value {
         K::StrMap => str_map(j),
         K::List(elem) => match j {
             Some(J::Array(a)) => Value::List(a.iter().map(|x| k8s(Some(x), *elem)).collect()),
-            _ => Value::List(Arc::from(Vec::new())),
+            _ => empty_list(),
         },
         K::Struct(name) => struct_value(j, name),
         K::Ptr(name) => match j {
@@ -120,13 +141,13 @@ fn struct_value(j: Option<&J>, name: &str) -> Value {
         .flatten()
         .filter(|(k, _)| !fields.iter().any(|f| f.go == *k));
     let extra = extra.map(|(k, v)| (Arc::from(k.as_str()), untyped(v, false)));
-    struct_map(layout.s, known.chain(extra).collect())
+    struct_map(layout.s, known.chain(extra))
 }
 
 /// A Go struct's map from its entries, known fields first (in key order).
-fn struct_map(s: &'static S, entries: Vec<(Arc<str>, Value)>) -> Value {
+fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -> Value {
     // Sorting keeps equal keys in order and the map keeps the last: entries are unique here.
-    let v = map_value(entries.into_iter().collect());
+    let v = map_value(entries.collect());
     typed::tag(&v, Tag::K8s(s));
     v
 }
@@ -157,19 +178,53 @@ enum Source<'a> {
 }
 
 fn struct_direct(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
+    const MOST: usize = 64;
     let fields = layout.s.fields;
-    let mut sources: Vec<Source> = (0..fields.len()).map(|_| Source::Absent).collect();
-    let mut extra: Vec<(String, &J)> = Vec::new();
+    if fields.len() <= MOST {
+        let mut slots = [None; MOST];
+        if place_by_json_name(o, fields, &mut slots) {
+            let known = layout.sorted.iter().map(|&i| {
+                let value = match slots[i] {
+                    Some(v) => k8s_direct(Some(v), fields[i].kind),
+                    None => k8s(None, fields[i].kind),
+                };
+                (layout.keys[i].clone(), value)
+            });
+            return struct_map(layout.s, known);
+        }
+    }
+    struct_direct_any(o, layout)
+}
+
+/// Puts each entry's value in the slot of the field with that JSON name; `false` when a key
+/// names no field.
+fn place_by_json_name<'j>(
+    o: &'j JMap<String, J>,
+    fields: &[F],
+    slots: &mut [Option<&'j J>],
+) -> bool {
     let mut next = 0;
     for (k, v) in o {
-        let by_json = fields[next.min(fields.len())..]
+        let i = fields[next.min(fields.len())..]
             .iter()
             .position(|f| f.json == k)
             .map(|i| i + next)
             .or_else(|| fields.iter().position(|f| f.json == k));
-        if let Some(i) = by_json {
+        let Some(i) = i else { return false };
+        slots[i] = Some(v);
+        next = i + 1;
+    }
+    true
+}
+
+/// [`struct_direct`] for any object, with keys that are not JSON field names.
+fn struct_direct_any(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
+    let fields = layout.s.fields;
+    let mut sources: Vec<Source> = (0..fields.len()).map(|_| Source::Absent).collect();
+    let mut extra: Vec<(String, &J)> = Vec::new();
+    for (k, v) in o {
+        if let Some(i) = fields.iter().position(|f| f.json == k) {
             sources[i] = Source::Json(v);
-            next = i + 1;
             continue;
         }
         let go = go_name_of(k);
@@ -192,13 +247,13 @@ fn struct_direct(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Va
     let extra = extra
         .into_iter()
         .map(|(g, v)| (Arc::from(g), untyped(&generic_to_go(v), false)));
-    struct_map(layout.s, known.chain(extra).collect())
+    struct_map(layout.s, known.chain(extra))
 }
 
 fn proto(j: Option<&J>, p: P) -> Value {
     let j = present(j);
     match p {
-        P::Str => Value::String(j.and_then(J::as_str).unwrap_or("").into()),
+        P::Str => string(j.and_then(J::as_str)),
         P::Int => j
             .and_then(J::as_number)
             .map_or(Value::Int(0), |n| number(n, false)),

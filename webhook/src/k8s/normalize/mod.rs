@@ -19,8 +19,6 @@
 mod tests;
 mod yaml;
 
-use std::fmt::Write;
-
 use serde_json::{Map, Number, Value};
 
 use super::quantity::{Quantity, QuantityError};
@@ -87,6 +85,39 @@ pub enum NormalizeError {
     },
 }
 
+impl NormalizeError {
+    fn path_mut(&mut self) -> Option<&mut String> {
+        match self {
+            NormalizeError::UnknownType(_) => None,
+            NormalizeError::Type { path, .. }
+            | NormalizeError::Range { path, .. }
+            | NormalizeError::Quantity { path, .. }
+            | NormalizeError::Time { path, .. } => Some(path),
+        }
+    }
+
+    /// Puts one step of the path in front, while the error travels up from where it happened
+    /// (paths are built only for errors).
+    fn within(mut self, step: std::fmt::Arguments<'_>) -> NormalizeError {
+        if let Some(path) = self.path_mut() {
+            *path = format!("{step}{path}");
+        }
+        self
+    }
+
+    /// The path as reported: `spec.containers[0].name`, `<root>` for the object itself.
+    fn finish(mut self) -> NormalizeError {
+        if let Some(path) = self.path_mut() {
+            if path.is_empty() {
+                *path = "<root>".to_string();
+            } else if let Some(rest) = path.strip_prefix('.') {
+                *path = rest.to_string();
+            }
+        }
+        self
+    }
+}
+
 /// The schema type Istio's kube-inject decodes an object of this `kind` into, if any.
 ///
 /// Istio registers its kinds as unversioned types, so the lookup goes by kind alone: an
@@ -127,13 +158,11 @@ pub fn normalize_with(
     let idx = s
         .lookup(type_name)
         .ok_or_else(|| NormalizeError::UnknownType(type_name.to_string()))?;
-    let mut ctx = Ctx {
-        schema: s,
-        source,
-        path: String::new(),
-    };
-    ctx.decode_struct(idx, value)
-        .inspect_err(|_| *value = Value::Null)
+    let ctx = Ctx { schema: s, source };
+    ctx.decode_struct(idx, value).map_err(|e| {
+        *value = Value::Null;
+        e.finish()
+    })
 }
 
 /// Normalises an object whose `kind` kube-inject knows ([`injectable_kind`]); returns `false`
@@ -152,7 +181,6 @@ pub fn normalize_object(value: &mut Value, source: Source) -> Result<bool, Norma
 struct Ctx {
     schema: &'static Schema,
     source: Source,
-    path: String,
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -213,35 +241,17 @@ fn omitted(field: &Field, v: &Value) -> bool {
 }
 
 impl Ctx {
-    fn path(&self) -> String {
-        match self.path.strip_prefix('.') {
-            Some(p) => p.to_string(),
-            None if self.path.is_empty() => "<root>".to_string(),
-            None => self.path.clone(),
-        }
-    }
-
     fn type_err(&self, ty: &Ty, found: &Value) -> NormalizeError {
         NormalizeError::Type {
-            path: self.path(),
+            path: String::new(),
             expected: go_name(ty),
             found: json_kind(found),
         }
     }
 
-    /// Runs `f` with `.segment` appended to the error path.
-    fn in_field<T>(&mut self, segment: &str, f: impl FnOnce(&mut Self) -> T) -> T {
-        let mark = self.path.len();
-        self.path.push('.');
-        self.path.push_str(segment);
-        let out = f(self);
-        self.path.truncate(mark);
-        out
-    }
-
     /// Decodes `v` in place as struct `idx`: fields in Go's declaration order, unknown and
     /// omitted fields dropped, unset fields Go emits added with their zero value.
-    fn decode_struct(&mut self, idx: usize, v: &mut Value) -> Result<(), NormalizeError> {
+    fn decode_struct(&self, idx: usize, v: &mut Value) -> Result<(), NormalizeError> {
         let td = self.schema.get(idx);
         let entries = match v {
             Value::Object(m) => m,
@@ -261,7 +271,8 @@ impl Ctx {
                 in_shape = false;
                 continue;
             };
-            self.in_field(field.json, |ctx| ctx.decode_value(&field.ty, val))?;
+            self.decode_value(&field.ty, val)
+                .map_err(|e| e.within(format_args!(".{}", field.json)))?;
             if in_shape {
                 in_shape = fi >= next
                     && key == field.json
@@ -304,7 +315,7 @@ impl Ctx {
     }
 
     /// Decodes `val` (possibly null) in place into `ty`, leaving what Go marshals for it.
-    fn decode_value(&mut self, ty: &Ty, val: &mut Value) -> Result<(), NormalizeError> {
+    fn decode_value(&self, ty: &Ty, val: &mut Value) -> Result<(), NormalizeError> {
         match ty {
             Ty::Str => self.decode_str(ty, val),
             Ty::I32 | Ty::I64 => self.decode_int(ty, val),
@@ -321,7 +332,7 @@ impl Ctx {
                 _ => {
                     let q =
                         Quantity::from_json(val).map_err(|source| NormalizeError::Quantity {
-                            path: self.path(),
+                            path: String::new(),
                             source,
                         })?;
                     let text = q.to_string();
@@ -354,7 +365,7 @@ impl Ctx {
                         Ok(())
                     }
                     Err(reason) => Err(NormalizeError::Time {
-                        path: self.path(),
+                        path: String::new(),
                         value: s.clone(),
                         reason,
                     }),
@@ -372,12 +383,8 @@ impl Ctx {
                 Value::Null => Ok(()),
                 Value::Array(items) => {
                     for (i, item) in items.iter_mut().enumerate() {
-                        let mark = self.path.len();
-                        // Writing to a String cannot fail.
-                        let _ = write!(self.path, "[{i}]");
-                        let decoded = self.decode_value(elem, item);
-                        self.path.truncate(mark);
-                        decoded?;
+                        self.decode_value(elem, item)
+                            .map_err(|e| e.within(format_args!("[{i}]")))?;
                     }
                     Ok(())
                 }
@@ -387,7 +394,8 @@ impl Ctx {
                 Value::Null => Ok(()),
                 Value::Object(entries) => {
                     for (k, item) in entries.iter_mut() {
-                        self.in_field(k, |ctx| ctx.decode_value(elem, item))?;
+                        self.decode_value(elem, item)
+                            .map_err(|e| e.within(format_args!(".{k}")))?;
                     }
                     Ok(())
                 }
@@ -435,7 +443,7 @@ impl Ctx {
                 Ok(())
             }
             _ => Err(NormalizeError::Range {
-                path: self.path(),
+                path: String::new(),
                 number: n.to_string(),
                 expected: go_name(ty),
             }),
@@ -443,7 +451,7 @@ impl Ctx {
     }
 
     /// A `runtime.RawExtension` list item: decoded when its kind is known, else kept.
-    fn decode_embedded(&mut self, val: &mut Value) -> Result<(), NormalizeError> {
+    fn decode_embedded(&self, val: &mut Value) -> Result<(), NormalizeError> {
         let kind = val
             .get("kind")
             .and_then(Value::as_str)
