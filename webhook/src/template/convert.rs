@@ -146,8 +146,18 @@ fn struct_value(j: Option<&J>, name: &str) -> Value {
 
 /// A Go struct's map from its entries, known fields first (in key order).
 fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -> Value {
-    // Sorting keeps equal keys in order and the map keeps the last: entries are unique here.
-    let v = map_value(entries.collect());
+    // Keys are unique here and mostly sorted. For a few entries, inserting one by one beats
+    // collecting (which buffers and sorts them first); for many, the bulk build wins.
+    let m = if entries.size_hint().0 <= 8 {
+        let mut m = BTreeMap::new();
+        for (k, v) in entries {
+            m.insert(k, v);
+        }
+        m
+    } else {
+        entries.collect()
+    };
+    let v = map_value(m);
     typed::tag(&v, Tag::K8s(s));
     v
 }
@@ -161,9 +171,21 @@ pub(crate) fn k8s_direct(j: Option<&J>, k: K) -> Value {
             Some(layout) => struct_direct(o, layout),
             None => untyped(&generic_to_go(j.unwrap_or(&J::Null)), false),
         },
-        (K::List(elem), Some(J::Array(a))) => {
-            Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect())
-        }
+        (K::List(elem), Some(J::Array(a))) => match elem {
+            // Look the element struct up once for the whole list.
+            K::Struct(name) | K::Ptr(name) => match k8s_schema::layout(name) {
+                Some(layout) => Value::List(
+                    a.iter()
+                        .map(|x| match x {
+                            J::Object(o) => struct_direct(o, layout),
+                            _ => k8s_direct(Some(x), *elem),
+                        })
+                        .collect(),
+                ),
+                None => Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect()),
+            },
+            _ => Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect()),
+        },
         _ => self::k8s(j, k),
     }
 }

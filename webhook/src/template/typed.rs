@@ -16,8 +16,6 @@ use super::k8s_schema::S;
 use super::proto_schema::M;
 use gotmpl::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// The Go type a map stands for.
@@ -31,29 +29,12 @@ pub(crate) enum Tag {
     Proto(&'static M),
 }
 
-/// Hashes map addresses (the only keys used here).
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        let h = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = h ^ (h >> 29);
-    }
-}
-
 /// The Go types recorded for a set of maps, which it keeps alive.
 #[derive(Default)]
 pub(crate) struct Types {
-    tags: HashMap<usize, Tag, BuildHasherDefault<AddressHasher>>,
+    /// Map addresses with their types: a part sorted by address, then the latest records.
+    tags: Vec<(usize, Tag)>,
+    sorted: usize,
     keep: Vec<Value>,
 }
 
@@ -65,9 +46,41 @@ impl std::fmt::Debug for Types {
     }
 }
 
+/// How many records may wait unsorted.
+const UNSORTED: usize = 32;
+
 impl Types {
     fn get(&self, k: usize) -> Option<Tag> {
-        self.tags.get(&k).copied()
+        let (sorted, latest) = self.tags.split_at(self.sorted);
+        latest
+            .iter()
+            .rev()
+            .find(|(a, _)| *a == k)
+            .or_else(|| {
+                let i = sorted.binary_search_by_key(&k, |(a, _)| *a).ok()?;
+                Some(&sorted[i])
+            })
+            .map(|(_, t)| *t)
+    }
+
+    fn record(&mut self, k: usize, tag: Tag, v: &Value) {
+        self.tags.push((k, tag));
+        self.keep.push(v.clone());
+    }
+
+    /// Keeps lookups quick when records and lookups alternate.
+    fn tidy(&mut self) {
+        if self.tags.len() - self.sorted > UNSORTED {
+            self.seal();
+        }
+    }
+
+    /// Sorts all records; the latest record of an address wins.
+    fn seal(&mut self) {
+        self.tags.reverse();
+        self.tags.sort_by_key(|(a, _)| *a);
+        self.tags.dedup_by_key(|(a, _)| *a);
+        self.sorted = self.tags.len();
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -96,8 +109,7 @@ pub(crate) fn tag(v: &Value, tag: Tag) {
     let Some(k) = key(v) else { return };
     ACTIVE.with(|r| {
         if let Some(active) = r.borrow_mut().as_mut() {
-            active.own.tags.insert(k, tag);
-            active.own.keep.push(v.clone());
+            active.own.record(k, tag, v);
         }
     });
 }
@@ -106,8 +118,9 @@ pub(crate) fn tag(v: &Value, tag: Tag) {
 pub(crate) fn tag_of(v: &Value) -> Option<Tag> {
     let k = key(v)?;
     ACTIVE.with(|r| {
-        let active = r.borrow();
-        let active = active.as_ref()?;
+        let mut active = r.borrow_mut();
+        let active = active.as_mut()?;
+        active.own.tidy();
         active
             .own
             .get(k)
@@ -131,14 +144,16 @@ impl Scope {
         Scope { previous }
     }
 
-    /// Closes the scope, returning what was recorded in it.
+    /// Closes the scope, returning what was recorded in it, ready for lookups.
     pub(crate) fn finish(self) -> Types {
-        ACTIVE.with(|r| {
+        let mut own = ACTIVE.with(|r| {
             r.borrow_mut()
                 .as_mut()
                 .map(|a| std::mem::take(&mut a.own))
                 .unwrap_or_default()
-        })
+        });
+        own.seal();
+        own
     }
 }
 

@@ -16,12 +16,12 @@ use super::{scalar_node, Node};
 
 /// Reads `text`, or `None` when it is outside the subset (or not valid YAML).
 pub(super) fn parse(text: &str) -> Option<Value> {
-    let mut lines = Vec::new();
+    if text.bytes().any(|b| b == b'\t' || b == b'\r') {
+        return None;
+    }
+    let mut lines = Vec::with_capacity(text.len() / 24);
     for raw in text.split('\n') {
-        if raw.contains(['\t', '\r']) || raw.starts_with(['%', '\u{feff}']) {
-            return None;
-        }
-        if raw.starts_with("---") || raw.starts_with("...") {
+        if raw.starts_with(['%', '\u{feff}']) || raw.starts_with("---") || raw.starts_with("...") {
             return None;
         }
         let content = raw.trim_start_matches(' ');
@@ -346,15 +346,17 @@ fn classify(text: &str) -> Plain<'_> {
     }
     // Numbers and timestamps start with a digit, a sign or a dot and use few letters.
     let numeric_start = matches!(b[0], b'0'..=b'9' | b'+' | b'-' | b'.');
-    let numeric_chars = b.iter().all(|c| {
-        c.is_ascii_digit()
-            || matches!(
-                c,
-                b'a'..=b'f' | b'A'..=b'F' | b'x' | b'X' | b'o' | b'O' | b't' | b'T' | b'z'
-                    | b'Z' | b'_' | b'.' | b'+' | b'-' | b':' | b' '
-            )
-    });
-    if numeric_start && numeric_chars {
+    let numeric_chars = || {
+        b.iter().all(|c| {
+            c.is_ascii_digit()
+                || matches!(
+                    c,
+                    b'a'..=b'f' | b'A'..=b'F' | b'x' | b'X' | b'o' | b'O' | b't' | b'T' | b'z'
+                        | b'Z' | b'_' | b'.' | b'+' | b'-' | b':' | b' '
+                )
+        })
+    };
+    if numeric_start && numeric_chars() {
         Plain::Unsure
     } else {
         Plain::Str(text)
