@@ -5,7 +5,7 @@
 //! refused whole, so callers keep serving the previous one.
 //!
 //! What the templates read from the mesh config and the values is converted
-//! to template data once per snapshot ([`Views`]) rather than per request.
+//! to template data once per snapshot (`Views`) rather than per request.
 
 use std::sync::{Arc, OnceLock};
 

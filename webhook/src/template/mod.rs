@@ -7,6 +7,9 @@
 //! [`Templates`] holds named parsed templates ([`Templates::parse`]; each template has its own
 //! `define`s, as Istio parses each separately) and renders one by name with [`Templates::render`].
 //! The `*_to_go` functions convert Kubernetes JSON and protobuf JSON into the data contract below.
+//! [`Templates::render_data`] takes the same data built field by field ([`TemplateData`]): the pod
+//! straight from Kubernetes JSON, and fields that do not change between renders (mesh config,
+//! values) as [`Prepared`] values converted once.
 //!
 //! # Data contract
 //!
