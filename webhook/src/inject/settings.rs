@@ -141,3 +141,31 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_can_be_shared_between_request_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Settings>();
+    }
+
+    #[test]
+    fn views_follow_changes_to_the_mesh_config() {
+        let config = "policy: enabled\ntemplates:\n  sidecar: |\n    metadata: {}\n";
+        let mut settings =
+            Settings::from_sources(config, "{}", "", Features::default()).expect("settings");
+        let first = settings.views();
+        assert!(Arc::ptr_eq(&first, &settings.views()), "cached");
+        settings.mesh = settings
+            .mesh
+            .apply_yaml("defaultConfig:\n  statusPort: 15999\n")
+            .expect("mesh");
+        let changed = settings.views();
+        assert!(!Arc::ptr_eq(&first, &changed));
+        assert_eq!(changed.mesh_default.status_port(), 15999);
+        assert_eq!(first.mesh_default.status_port(), 15020);
+    }
+}
