@@ -146,12 +146,17 @@ impl ProxyConfig {
         mesh_default: &ProxyConfig,
         annotation: Option<&str>,
     ) -> Result<ProxyConfig, ConfigError> {
-        let mut effective = ProxyConfig::defaults().overlay(mesh_default);
+        let mut effective = ProxyConfig::effective_without_annotation(mesh_default);
         if let Some(text) = annotation {
             let workload = ProxyConfig::default().merge_annotation(text)?;
             effective = effective.overlay(&workload);
         }
         Ok(effective)
+    }
+
+    /// [`ProxyConfig::effective`] for a pod without the annotation.
+    pub fn effective_without_annotation(mesh_default: &ProxyConfig) -> ProxyConfig {
+        ProxyConfig::defaults().overlay(mesh_default)
     }
 
     /// The template function `protoToJSON .ProxyConfig`: fields equal to Istio's defaults are

@@ -3,6 +3,7 @@
 //! post-process (cluster envs, Prometheus, probes, status, order), and for
 //! the webhook diff the result into a JSON patch.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -10,14 +11,12 @@ use serde_json::{json, Value};
 use super::annotations::{self, ExternalChecks};
 use super::decide::{self, Decision, Warning};
 use super::pod::{self, List, PROXY};
-use super::settings::Settings;
+use super::settings::{self, Settings};
 use super::workloads::{DeployMeta, TypeMeta};
 use super::{cluster, images, order, overrides, probes, prometheus, status, InjectError};
 use crate::config::{InterceptionMode, MeshConfig, NodeInfo, ProxyConfig, PROXY_CONFIG_ANNOTATION};
 use crate::k8s;
-use crate::template::{
-    mesh_config_to_go, object_meta_to_go, pod_spec_to_go, proxy_config_to_go, type_meta_to_go,
-};
+use crate::template::{type_meta_to_go, Prepared, TemplateData};
 
 const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
 const NATIVE_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
@@ -58,12 +57,19 @@ pub enum Outcome {
 
 /// Everything one injection needs (Istio's `InjectionParameters`).
 struct Params<'a> {
-    pod: Value,
+    /// The pod as the templates receive it.
+    pod: Cow<'a, Value>,
     deploy: DeployMeta,
     type_meta: TypeMeta,
     templates: Vec<String>,
-    mesh: MeshConfig,
-    proxy_config: ProxyConfig,
+    mesh: Cow<'a, MeshConfig>,
+    /// The mesh config's `defaultConfig`.
+    mesh_default: Cow<'a, ProxyConfig>,
+    proxy_config: Cow<'a, ProxyConfig>,
+    /// Template data of `mesh`, `proxy_config` and the values.
+    mesh_data: Cow<'a, Prepared>,
+    proxy_config_data: Cow<'a, Prepared>,
+    values_data: &'a Prepared,
     native: bool,
     revision: &'a str,
     proxy_envs: BTreeMap<String, String>,
@@ -137,11 +143,19 @@ pub fn admit(
     if let Decision::Skip(reason) = decision {
         return Ok(Outcome::Skipped(reason));
     }
-    let proxy_config = ProxyConfig::effective(
-        &settings.mesh.default_config(),
-        pod::annotation(&pod, PROXY_CONFIG_ANNOTATION),
-    )
-    .map_err(InjectError::ProxyConfig)?;
+    let views = settings.views();
+    let (proxy_config, proxy_config_data) = match pod::annotation(&pod, PROXY_CONFIG_ANNOTATION) {
+        None => (
+            Cow::Borrowed(&views.proxy_config),
+            Cow::Borrowed(&views.proxy_config_data),
+        ),
+        annotation => {
+            let pc = ProxyConfig::effective(&views.mesh_default, annotation)
+                .map_err(InjectError::ProxyConfig)?;
+            let data = settings::proxy_config_data(&pc);
+            (Cow::Owned(pc), Cow::Owned(data))
+        }
+    };
     let (deploy, type_meta) = super::workloads::deploy_meta_from_pod(&pod);
     let proxy_envs = cluster::inject_envs_from_path(input.path);
     let node_name = pod.pointer("/spec/nodeName").and_then(Value::as_str);
@@ -150,17 +164,24 @@ pub fn admit(
         .native_sidecars
         .decide(node_name, input.cluster.nodes);
     let templates = cfg.select_templates(pod::annotation(&pod, TEMPLATES_ANNOTATION));
-    let mut pod_for_injection = pod.clone();
-    if settings.features.is_openshift() {
-        reset_openshift_proxy_user(&mut pod_for_injection);
-    }
+    let pod_for_injection = if settings.features.is_openshift() {
+        let mut reset = pod.clone();
+        reset_openshift_proxy_user(&mut reset);
+        Cow::Owned(reset)
+    } else {
+        Cow::Borrowed(&pod)
+    };
     let params = Params {
         pod: pod_for_injection,
         deploy,
         type_meta,
         templates,
-        mesh: settings.mesh.clone(),
+        mesh: Cow::Borrowed(&settings.mesh),
+        mesh_default: Cow::Borrowed(&views.mesh_default),
         proxy_config,
+        mesh_data: Cow::Borrowed(&views.mesh_data),
+        proxy_config_data,
+        values_data: &views.values_data,
         native,
         revision: input.revision,
         proxy_envs,
@@ -172,8 +193,7 @@ pub fn admit(
         },
     };
     let injected = inject_pod(settings, params)?;
-    let patch =
-        serde_json::to_value(k8s::patch::create_patch(&pod, &injected)).unwrap_or(Value::Null);
+    let patch = k8s::patch::to_value(k8s::patch::create_patch(&pod, &injected));
     Ok(Outcome::Injected {
         pod: injected,
         patch,
@@ -235,13 +255,25 @@ pub fn inject_template(
         Some(a) => a.split(',').map(|n| n.trim().to_string()).collect(),
         None => vec!["sidecar".to_string()],
     };
+    let views = settings.views();
+    let proxy_config = mesh.default_config();
+    let proxy_config_data = settings::proxy_config_data(&proxy_config);
+    let mesh_data = if views.is_for(&mesh) {
+        Cow::Borrowed(&views.mesh_data)
+    } else {
+        Cow::Owned(settings::mesh_data(&mesh))
+    };
     let params = Params {
-        proxy_config: mesh.default_config(),
-        pod,
+        mesh_default: Cow::Borrowed(&proxy_config),
+        proxy_config: Cow::Borrowed(&proxy_config),
+        proxy_config_data: Cow::Owned(proxy_config_data),
+        mesh_data,
+        values_data: &views.values_data,
+        pod: Cow::Owned(pod),
         deploy,
         type_meta,
         templates,
-        mesh,
+        mesh: Cow::Owned(mesh),
         native,
         revision,
         proxy_envs: BTreeMap::new(),
@@ -253,10 +285,9 @@ pub fn inject_template(
 
 /// Istio's `injectPod` minus the diff: the injected pod.
 fn inject_pod(settings: &Settings, mut p: Params<'_>) -> Result<Value, InjectError> {
-    let original = p.pod.clone();
     let (merged, template_pod) = run_templates(settings, &mut p)?;
     let tproxy = p.proxy_config.interception_mode() == InterceptionMode::Tproxy;
-    let mut pod = overrides::reapply(merged, &original, &template_pod, tproxy)?;
+    let mut pod = overrides::reapply(merged, &p.pod, &template_pod, tproxy)?;
     post_process(settings, &p, &mut pod, &template_pod)?;
     k8s::normalize::normalize("Pod", &mut pod).map_err(|e| InjectError::Merge(e.to_string()))?;
     Ok(pod)
@@ -281,29 +312,49 @@ fn run_templates(settings: &Settings, p: &mut Params<'_>) -> Result<(Value, Valu
     if !network.is_empty() {
         p.proxy_envs.insert(NETWORK_ENV.into(), network);
     }
-    let status_port = i64::from(p.mesh.default_config().status_port());
+    let status_port = i64::from(p.mesh_default.status_port());
     let stripped = overrides::reinsert(status::strip(&p.pod, status_port))?;
     let (uid, gid) = cluster::proxy_ids(p.namespace);
     let stripped_annotations = pod::meta_map(&stripped, "annotations");
     let values = settings.values.raw();
-    let data = json!({
-        "TypeMeta": type_meta_to_go(&json!({"kind": p.type_meta.kind, "apiVersion": p.type_meta.api_version})),
-        "DeploymentMeta": {"Namespace": p.deploy.namespace, "Name": p.deploy.name},
-        "ObjectMeta": object_meta_to_go(stripped.get("metadata").unwrap_or(&Value::Null)),
-        "Spec": pod_spec_to_go(stripped.get("spec").unwrap_or(&Value::Null)),
-        "ProxyConfig": proxy_config_to_go(&p.proxy_config.to_value()),
-        "MeshConfig": mesh_config_to_go(&p.mesh.to_value()),
-        "Values": values,
-        "Revision": p.revision,
-        "NativeSidecars": p.native,
-        "ProxyImage": images::proxy_image(values, p.proxy_config.image_type(), stripped_annotations),
-        "ProxyInitImage": images::proxy_init_image(values, stripped_annotations),
-        "ProxyUID": uid,
-        "ProxyGID": gid,
-        "InboundTrafficPolicyMode": p.mesh.inbound_traffic_policy_mode(),
-        "CompliancePolicy": settings.features.compliance_policy,
-    });
-    let mut merged = p.pod.clone();
+    let mut data = TemplateData::new();
+    data.set(
+        "TypeMeta",
+        &type_meta_to_go(&json!({"kind": p.type_meta.kind, "apiVersion": p.type_meta.api_version})),
+    );
+    data.set(
+        "DeploymentMeta",
+        &json!({"Namespace": p.deploy.namespace, "Name": p.deploy.name}),
+    );
+    data.set_pod(&stripped);
+    data.set_prepared("ProxyConfig", &p.proxy_config_data);
+    data.set_prepared("MeshConfig", &p.mesh_data);
+    data.set_prepared("Values", p.values_data);
+    data.set("Revision", &json!(p.revision));
+    data.set("NativeSidecars", &json!(p.native));
+    data.set(
+        "ProxyImage",
+        &json!(images::proxy_image(
+            values,
+            p.proxy_config.image_type(),
+            stripped_annotations
+        )),
+    );
+    data.set(
+        "ProxyInitImage",
+        &json!(images::proxy_init_image(values, stripped_annotations)),
+    );
+    data.set("ProxyUID", &json!(uid));
+    data.set("ProxyGID", &json!(gid));
+    data.set(
+        "InboundTrafficPolicyMode",
+        &json!(p.mesh.inbound_traffic_policy_mode()),
+    );
+    data.set(
+        "CompliancePolicy",
+        &json!(settings.features.compliance_policy),
+    );
+    let mut merged = p.pod.clone().into_owned();
     let mut template_pod = overlay(json!({}), json!({}))?;
     for name in &p.templates {
         if !settings.templates.contains(name) {
@@ -315,7 +366,7 @@ fn run_templates(settings: &Settings, p: &mut Params<'_>) -> Result<(Value, Valu
         }
         let rendered = settings
             .templates
-            .render(name, &data)
+            .render_data(name, &data)
             .map_err(|e| InjectError::Render(e.to_string()))?;
         let patch = crate::config::yaml::parse_yaml(&rendered).map_err(|e| {
             InjectError::TemplateOutput {
@@ -370,7 +421,7 @@ fn post_process(
     pod::meta_map_mut(pod, "annotations");
     pod::meta_map_mut(pod, "labels");
     overrides::update_cluster_envs(pod, &p.proxy_envs);
-    let status_port = i64::from(p.mesh.default_config().status_port());
+    let status_port = i64::from(p.mesh_default.status_port());
     prometheus::apply(pod, p.mesh.enable_prometheus_merge(), status_port)?;
     prometheus::apply_secure_port(pod);
     probes::apply(pod, settings.values.rewrite_app_http_probe(), status_port);
@@ -384,15 +435,15 @@ fn post_process(
         annotations.insert(k.clone(), json!(v));
     }
     // The pod's own ProxyConfig decides the order (Istio re-reads the annotation here).
-    let hold_mesh = match pod::annotation(&p.pod, PROXY_CONFIG_ANNOTATION) {
-        Some(a) => p
-            .mesh
-            .apply_proxy_config_annotation(a)
-            .map_err(InjectError::ProxyConfig)?,
-        None => p.mesh.clone(),
+    let hold_config = match pod::annotation(&p.pod, PROXY_CONFIG_ANNOTATION) {
+        Some(a) => Cow::Owned(
+            p.mesh_default
+                .merge_annotation(a)
+                .map_err(InjectError::ProxyConfig)?,
+        ),
+        None => Cow::Borrowed(&*p.mesh_default),
     };
-    let hold = hold_mesh
-        .default_config()
+    let hold = hold_config
         .hold_application_until_proxy_starts()
         .unwrap_or(false)
         || settings.values.hold_application_until_proxy_starts();

@@ -4,6 +4,8 @@
 //! `proxy.istio.io/overrides` for later re-injection, and the init
 //! container's uid follows a user-set `runAsUser`.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value};
 
 use super::pod::{self, List, INIT, PROXY, VALIDATION};
@@ -47,7 +49,7 @@ fn find<'a>(list: &'a [Value], name: &str) -> Option<&'a Value> {
 /// Istio's `reinsertOverrides`: on re-injection, containers recorded in the
 /// overrides annotation that stripping removed are put back, so templates
 /// see the pod as the user wrote it.
-pub fn reinsert(mut pod: Value) -> Result<Value, InjectError> {
+pub fn reinsert(mut pod: Cow<'_, Value>) -> Result<Cow<'_, Value>, InjectError> {
     let overrides = parse_overrides(&pod)?;
     for (which, saved) in [
         (List::Containers, overrides.containers),
@@ -55,7 +57,7 @@ pub fn reinsert(mut pod: Value) -> Result<Value, InjectError> {
     ] {
         for c in saved {
             if pod::find(&pod, which, pod::name(&c)).is_none() {
-                let spec = pod::spec_mut(&mut pod);
+                let spec = pod::spec_mut(pod.to_mut());
                 let list = spec
                     .entry(which.key())
                     .or_insert_with(|| Value::Array(Vec::new()));

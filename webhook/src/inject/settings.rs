@@ -3,9 +3,16 @@
 //! mesh config and the feature switches. Built once per configuration
 //! change and shared by every request; a snapshot that fails to build is
 //! refused whole, so callers keep serving the previous one.
+//!
+//! What the templates read from the mesh config and the values is converted
+//! to template data once per snapshot (`Views`) rather than per request.
 
-use crate::config::{ConfigError, Features, InjectorConfig, MeshConfig, Values};
-use crate::template::{TemplateError, Templates};
+use std::sync::{Arc, OnceLock};
+
+use serde_json::{Map, Value};
+
+use crate::config::{ConfigError, Features, InjectorConfig, MeshConfig, ProxyConfig, Values};
+use crate::template::{mesh_config_to_go, proxy_config_to_go, Prepared, TemplateError, Templates};
 
 /// Everything injection reads from configuration.
 #[derive(Debug)]
@@ -15,6 +22,7 @@ pub struct Settings {
     pub values: Values,
     pub mesh: MeshConfig,
     pub features: Features,
+    views: OnceLock<Arc<Views>>,
 }
 
 /// Why a configuration cannot be used.
@@ -24,6 +32,76 @@ pub enum SettingsError {
     Config(#[from] ConfigError),
     #[error("config.templates: {0}")]
     Template(#[from] TemplateError),
+}
+
+/// The mesh config and values as templates see them, converted once.
+#[derive(Debug)]
+pub(crate) struct Views {
+    /// The configuration these views were built from.
+    mesh: MeshConfig,
+    values: Values,
+    /// The mesh config's `defaultConfig`.
+    pub mesh_default: ProxyConfig,
+    /// The ProxyConfig of a pod without a `proxy.istio.io/config` annotation.
+    pub proxy_config: ProxyConfig,
+    pub proxy_config_data: Prepared,
+    pub mesh_data: Prepared,
+    pub values_data: Prepared,
+}
+
+impl Views {
+    fn build(mesh: &MeshConfig, values: &Values) -> Views {
+        let mesh_default = mesh.default_config();
+        let proxy_config = ProxyConfig::effective_without_annotation(&mesh_default);
+        Views {
+            mesh_default,
+            proxy_config_data: proxy_config_data(&proxy_config),
+            mesh_data: mesh_data(mesh),
+            values_data: Prepared::new("Values", values.raw()),
+            proxy_config,
+            mesh: mesh.clone(),
+            values: values.clone(),
+        }
+    }
+
+    /// Whether these views were built from `mesh`.
+    pub(crate) fn is_for(&self, mesh: &MeshConfig) -> bool {
+        same_entries(self.mesh.message(), mesh.message())
+    }
+
+    fn is_for_settings(&self, settings: &Settings) -> bool {
+        self.is_for(&settings.mesh) && identical(self.values.raw(), settings.values.raw())
+    }
+}
+
+/// Whether two JSON values are equal with their object entries in the same order (cheaper than
+/// map equality; equal objects in another order count as different, which only costs a
+/// rebuild).
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => same_entries(x, y),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| identical(a, b))
+        }
+        _ => a == b,
+    }
+}
+
+fn same_entries(x: &Map<String, Value>, y: &Map<String, Value>) -> bool {
+    x.len() == y.len()
+        && x.iter()
+            .zip(y)
+            .all(|((k, a), (l, b))| k == l && identical(a, b))
+}
+
+/// The template data of a ProxyConfig.
+pub(crate) fn proxy_config_data(pc: &ProxyConfig) -> Prepared {
+    Prepared::new("ProxyConfig", &proxy_config_to_go(&pc.to_value()))
+}
+
+/// The template data of a mesh config.
+pub(crate) fn mesh_data(mesh: &MeshConfig) -> Prepared {
+    Prepared::new("MeshConfig", &mesh_config_to_go(&mesh.to_value()))
 }
 
 impl Settings {
@@ -46,6 +124,48 @@ impl Settings {
             values: Values::parse(values)?,
             mesh: MeshConfig::parse(mesh)?,
             features,
+            views: OnceLock::new(),
         })
+    }
+
+    /// The template views of `mesh` and `values`: built on first use and kept; should those
+    /// fields have been changed since, built afresh for the caller.
+    pub(crate) fn views(&self) -> Arc<Views> {
+        let cached = self
+            .views
+            .get_or_init(|| Arc::new(Views::build(&self.mesh, &self.values)));
+        if cached.is_for_settings(self) {
+            cached.clone()
+        } else {
+            Arc::new(Views::build(&self.mesh, &self.values))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_can_be_shared_between_request_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Settings>();
+    }
+
+    #[test]
+    fn views_follow_changes_to_the_mesh_config() {
+        let config = "policy: enabled\ntemplates:\n  sidecar: |\n    metadata: {}\n";
+        let mut settings =
+            Settings::from_sources(config, "{}", "", Features::default()).expect("settings");
+        let first = settings.views();
+        assert!(Arc::ptr_eq(&first, &settings.views()), "cached");
+        settings.mesh = settings
+            .mesh
+            .apply_yaml("defaultConfig:\n  statusPort: 15999\n")
+            .expect("mesh");
+        let changed = settings.views();
+        assert!(!Arc::ptr_eq(&first, &changed));
+        assert_eq!(changed.mesh_default.status_port(), 15999);
+        assert_eq!(first.mesh_default.status_port(), 15020);
     }
 }

@@ -21,11 +21,32 @@ pub fn create_patch(original: &Value, modified: &Value) -> Patch {
     Patch(ops)
 }
 
+/// The patch as the JSON the API server receives (`[{"op": .., "path": .., "value": ..}]`),
+/// built by moving the operations' values rather than serialising them.
+pub fn to_value(patch: Patch) -> Value {
+    let op = |name: &str, path: PointerBuf, value: Option<Value>| {
+        let mut m = Map::with_capacity(3);
+        m.insert("op".into(), Value::String(name.into()));
+        m.insert("path".into(), Value::String(path.as_str().to_string()));
+        if let Some(v) = value {
+            m.insert("value".into(), v);
+        }
+        Value::Object(m)
+    };
+    let ops = patch.0.into_iter().map(|o| match o {
+        PatchOperation::Add(a) => op("add", a.path, Some(a.value)),
+        PatchOperation::Remove(r) => op("remove", r.path, None),
+        PatchOperation::Replace(r) => op("replace", r.path, Some(r.value)),
+        other => serde_json::to_value(other).unwrap_or(Value::Null),
+    });
+    Value::Array(ops.collect())
+}
+
 fn diff(left: &Value, right: &Value, path: &mut PointerBuf, ops: &mut Vec<PatchOperation>) {
     match (left, right) {
         (Value::Object(l), Value::Object(r)) => diff_object(l, r, path, ops),
         (Value::Array(l), Value::Array(r)) => diff_array(l, r, path, ops),
-        _ if left == right => {}
+        _ if equal(left, right) => {}
         _ => ops.push(PatchOperation::Replace(ReplaceOperation {
             path: path.clone(),
             value: right.clone(),
@@ -68,13 +89,17 @@ fn diff_array(
     ops: &mut Vec<PatchOperation>,
 ) {
     let max_common = left.len().min(right.len());
-    let prefix = left.iter().zip(right).take_while(|(l, r)| l == r).count();
+    let prefix = left
+        .iter()
+        .zip(right)
+        .take_while(|(l, r)| equal(l, r))
+        .count();
     let suffix = left[prefix..]
         .iter()
         .rev()
         .zip(right[prefix..].iter().rev())
         .take(max_common - prefix)
-        .take_while(|(l, r)| l == r)
+        .take_while(|(l, r)| equal(l, r))
         .count();
     let l_mid = &left[prefix..left.len() - suffix];
     let r_mid = &right[prefix..right.len() - suffix];
@@ -148,13 +173,38 @@ fn push_op(
     path.pop_back();
 }
 
+/// `left == right`, comparing objects entry by entry while their keys come in the same order
+/// (the usual case here) instead of looking every key up.
+fn equal(left: &Value, right: &Value) -> bool {
+    match (left, right) {
+        (Value::Object(l), Value::Object(r)) => {
+            if l.len() != r.len() {
+                return false;
+            }
+            for ((lk, lv), (rk, rv)) in l.iter().zip(r) {
+                if lk != rk {
+                    return l == r;
+                }
+                if !equal(lv, rv) {
+                    return false;
+                }
+            }
+            true
+        }
+        (Value::Array(l), Value::Array(r)) => {
+            l.len() == r.len() && l.iter().zip(r).all(|(a, b)| equal(a, b))
+        }
+        _ => left == right,
+    }
+}
+
 /// Whether the items of two unequal-length runs line up better when the surplus is taken at
 /// the front than at the back. Items correspond when they are equal or are objects with the
 /// same `name` (containers, volumes, env vars keep their name when modified).
 fn surplus_goes_first(left: &[Value], right: &[Value]) -> bool {
     let same = |l: &Value, r: &Value| match (l.get("name"), r.get("name")) {
         (Some(a), Some(b)) => a == b,
-        _ => l == r,
+        _ => equal(l, r),
     };
     let n = left.len().min(right.len());
     let at_back = left
@@ -184,6 +234,33 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}: {}", serde_json::to_string(&patch).unwrap()));
         assert_eq!(doc, modified);
         patch.0.len()
+    }
+
+    #[test]
+    fn equality_ignores_key_order() {
+        let a = json!({"x": [1, {"p": 1, "q": 2}], "y": null});
+        let b = json!({"y": null, "x": [1, {"q": 2, "p": 1}]});
+        assert!(super::equal(&a, &b) && super::equal(&a, &a));
+        assert!(!super::equal(
+            &a,
+            &json!({"x": [1, {"p": 1, "q": 3}], "y": null})
+        ));
+        assert!(!super::equal(
+            &a,
+            &json!({"x": [1, {"p": 1, "q": 2}], "z": null})
+        ));
+    }
+
+    #[test]
+    fn patch_value_is_the_serialised_patch() {
+        let original = json!({"a": 1, "b": [1, 2], "c": {"d": "x"}, "e/f~": 1});
+        let modified = json!({"a": 2, "b": [0, 1, 2], "c": {}, "g": {"h": [1]}});
+        let patch = create_patch(&original, &modified);
+        let serialised = serde_json::to_string(&patch).unwrap();
+        assert_eq!(
+            serde_json::to_string(&super::to_value(patch)).unwrap(),
+            serialised
+        );
     }
 
     #[test]

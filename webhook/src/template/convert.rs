@@ -2,13 +2,13 @@
 //! [`super`]), filling Go zero values for absent struct fields and recording Go types ([`super::typed`]);
 //! and converts Kubernetes JSON and protobuf JSON into that Go view.
 
-use super::k8s_schema::{self, K, S};
+use super::k8s_schema::{self, F, K, S};
 use super::proto_schema::{self, M, P};
 use super::typed::{self, Tag};
 use gotmpl::Value;
 use serde_json::{Map as JMap, Value as J};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How to read one JSON value.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +23,27 @@ pub(crate) enum Ty {
 
 fn map_value(m: BTreeMap<Arc<str>, Value>) -> Value {
     Value::Map(Arc::new(m))
+}
+
+/// `""`, shared (strings are immutable, so zero values need not be allocated each time).
+fn empty_string() -> Value {
+    static EMPTY: OnceLock<Value> = OnceLock::new();
+    EMPTY.get_or_init(|| Value::String(Arc::from(""))).clone()
+}
+
+/// An empty list, shared.
+fn empty_list() -> Value {
+    static EMPTY: OnceLock<Value> = OnceLock::new();
+    EMPTY
+        .get_or_init(|| Value::List(Arc::from(Vec::new())))
+        .clone()
+}
+
+fn string(s: Option<&str>) -> Value {
+    match s {
+        Some(s) if !s.is_empty() => Value::String(Arc::from(s)),
+        _ => empty_string(),
+    }
 }
 
 fn number(n: &serde_json::Number, float: bool) -> Value {
@@ -84,7 +105,7 @@ fn present(j: Option<&J>) -> Option<&J> {
 fn k8s(j: Option<&J>, k: K) -> Value {
     let j = present(j);
     match k {
-        K::Str => Value::String(j.and_then(J::as_str).unwrap_or("").into()),
+        K::Str => string(j.and_then(J::as_str)),
         K::Int => j
             .and_then(J::as_number)
             .map_or(Value::Int(0), |n| number(n, false)),
@@ -92,7 +113,7 @@ fn k8s(j: Option<&J>, k: K) -> Value {
         K::StrMap => str_map(j),
         K::List(elem) => match j {
             Some(J::Array(a)) => Value::List(a.iter().map(|x| k8s(Some(x), *elem)).collect()),
-            _ => Value::List(Arc::from(Vec::new())),
+            _ => empty_list(),
         },
         K::Struct(name) => struct_value(j, name),
         K::Ptr(name) => match j {
@@ -104,30 +125,157 @@ fn k8s(j: Option<&J>, k: K) -> Value {
 }
 
 fn struct_value(j: Option<&J>, name: &str) -> Value {
-    let Some(s) = k8s_schema::lookup(name) else {
+    let Some(layout) = k8s_schema::layout(name) else {
         return j.map_or(Value::Nil, |j| untyped(j, false));
     };
     let obj = j.and_then(J::as_object);
-    let mut m = BTreeMap::new();
-    for f in s.fields {
-        m.insert(Arc::from(f.go), k8s(obj.and_then(|o| o.get(f.go)), f.kind));
-    }
-    if let Some(o) = obj {
-        for (k, v) in o {
-            if !m.contains_key(k.as_str()) {
-                m.insert(Arc::from(k.as_str()), untyped(v, false));
-            }
+    let fields = layout.s.fields;
+    let known = layout.sorted.iter().map(|&i| {
+        (
+            layout.keys[i].clone(),
+            k8s(obj.and_then(|o| o.get(fields[i].go)), fields[i].kind),
+        )
+    });
+    let extra = obj
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !fields.iter().any(|f| f.go == *k));
+    let extra = extra.map(|(k, v)| (Arc::from(k.as_str()), untyped(v, false)));
+    struct_map(layout.s, known.chain(extra))
+}
+
+/// A Go struct's map from its entries, known fields first (in key order).
+fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -> Value {
+    // Keys are unique here and mostly sorted. For a few entries, inserting one by one beats
+    // collecting (which buffers and sorts them first); for many, the bulk build wins.
+    let m = if entries.size_hint().0 <= 8 {
+        let mut m = BTreeMap::new();
+        for (k, v) in entries {
+            m.insert(k, v);
         }
-    }
+        m
+    } else {
+        entries.collect()
+    };
     let v = map_value(m);
     typed::tag(&v, Tag::K8s(s));
     v
 }
 
+/// Converts Kubernetes JSON (JSON field names) of Go type `k` straight into template data:
+/// the same as converting its Go view ([`k8s_json_to_go`]) with [`convert`], in one pass.
+pub(crate) fn k8s_direct(j: Option<&J>, k: K) -> Value {
+    let j = present(j);
+    match (k, j) {
+        (K::Struct(name) | K::Ptr(name), Some(J::Object(o))) => match k8s_schema::layout(name) {
+            Some(layout) => struct_direct(o, layout),
+            None => untyped(&generic_to_go(j.unwrap_or(&J::Null)), false),
+        },
+        (K::List(elem), Some(J::Array(a))) => match elem {
+            // Look the element struct up once for the whole list.
+            K::Struct(name) | K::Ptr(name) => match k8s_schema::layout(name) {
+                Some(layout) => Value::List(
+                    a.iter()
+                        .map(|x| match x {
+                            J::Object(o) => struct_direct(o, layout),
+                            _ => k8s_direct(Some(x), *elem),
+                        })
+                        .collect(),
+                ),
+                None => Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect()),
+            },
+            _ => Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect()),
+        },
+        _ => self::k8s(j, k),
+    }
+}
+
+/// Where a struct field's value comes from.
+enum Source<'a> {
+    Absent,
+    /// Its JSON name.
+    Json(&'a J),
+    /// Another key whose Go name is the field's (only in objects Go would not produce).
+    GoView(J),
+}
+
+fn struct_direct(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
+    const MOST: usize = 64;
+    let fields = layout.s.fields;
+    if fields.len() <= MOST {
+        let mut slots = [None; MOST];
+        if place_by_json_name(o, fields, &mut slots) {
+            let known = layout.sorted.iter().map(|&i| {
+                let value = match slots[i] {
+                    Some(v) => k8s_direct(Some(v), fields[i].kind),
+                    None => k8s(None, fields[i].kind),
+                };
+                (layout.keys[i].clone(), value)
+            });
+            return struct_map(layout.s, known);
+        }
+    }
+    struct_direct_any(o, layout)
+}
+
+/// Puts each entry's value in the slot of the field with that JSON name; `false` when a key
+/// names no field.
+fn place_by_json_name<'j>(
+    o: &'j JMap<String, J>,
+    fields: &[F],
+    slots: &mut [Option<&'j J>],
+) -> bool {
+    let mut next = 0;
+    for (k, v) in o {
+        let i = fields[next.min(fields.len())..]
+            .iter()
+            .position(|f| f.json == k)
+            .map(|i| i + next)
+            .or_else(|| fields.iter().position(|f| f.json == k));
+        let Some(i) = i else { return false };
+        slots[i] = Some(v);
+        next = i + 1;
+    }
+    true
+}
+
+/// [`struct_direct`] for any object, with keys that are not JSON field names.
+fn struct_direct_any(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
+    let fields = layout.s.fields;
+    let mut sources: Vec<Source> = (0..fields.len()).map(|_| Source::Absent).collect();
+    let mut extra: Vec<(String, &J)> = Vec::new();
+    for (k, v) in o {
+        if let Some(i) = fields.iter().position(|f| f.json == k) {
+            sources[i] = Source::Json(v);
+            continue;
+        }
+        let go = go_name_of(k);
+        match fields.iter().position(|f| f.go == go) {
+            Some(i) => sources[i] = Source::GoView(generic_to_go(v)),
+            None => match extra.iter_mut().find(|(g, _)| *g == go) {
+                Some(slot) => slot.1 = v,
+                None => extra.push((go, v)),
+            },
+        }
+    }
+    let known = layout.sorted.iter().map(|&i| {
+        let value = match &sources[i] {
+            Source::Absent => k8s(None, fields[i].kind),
+            Source::Json(v) => k8s_direct(Some(v), fields[i].kind),
+            Source::GoView(v) => k8s(Some(v), fields[i].kind),
+        };
+        (layout.keys[i].clone(), value)
+    });
+    let extra = extra
+        .into_iter()
+        .map(|(g, v)| (Arc::from(g), untyped(&generic_to_go(v), false)));
+    struct_map(layout.s, known.chain(extra))
+}
+
 fn proto(j: Option<&J>, p: P) -> Value {
     let j = present(j);
     match p {
-        P::Str => Value::String(j.and_then(J::as_str).unwrap_or("").into()),
+        P::Str => string(j.and_then(J::as_str)),
         P::Int => j
             .and_then(J::as_number)
             .map_or(Value::Int(0), |n| number(n, false)),

@@ -5,6 +5,10 @@
 //! `k8s.io/api/core/v1` type definitions; it drives the k8s-JSON ⇄ Go-field conversion, Go zero
 //! values, and `json.Marshal` field order and omission.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock};
+
 /// The kind of a field's Go type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum K {
@@ -52,7 +56,58 @@ const fn f(go: &'static str, json: &'static str, kind: K, omitempty: bool) -> F 
 
 /// The struct called `name`, if described.
 pub(crate) fn lookup(name: &str) -> Option<&'static S> {
-    TYPES.iter().find(|s| s.name == name)
+    layout(name).map(|l| l.s)
+}
+
+/// What converting a value of one struct needs besides its description, built once: the Go
+/// field names as shared strings and the fields in Go-name order (the order of a template map).
+#[derive(Debug)]
+pub(crate) struct Layout {
+    pub s: &'static S,
+    /// Go field names, in declaration order.
+    pub keys: Vec<Arc<str>>,
+    /// Field indexes sorted by Go name.
+    pub sorted: Vec<usize>,
+}
+
+/// FNV-1a, for the short struct names.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The layout of the struct called `name`, if described.
+pub(crate) fn layout(name: &str) -> Option<&'static Layout> {
+    type Table = HashMap<&'static str, Layout, BuildHasherDefault<NameHasher>>;
+    static LAYOUTS: OnceLock<Table> = OnceLock::new();
+    LAYOUTS
+        .get_or_init(|| {
+            TYPES
+                .iter()
+                .map(|s| {
+                    let mut sorted: Vec<usize> = (0..s.fields.len()).collect();
+                    sorted.sort_by_key(|&i| s.fields[i].go);
+                    let keys = s.fields.iter().map(|f| Arc::from(f.go)).collect();
+                    (s.name, Layout { s, keys, sorted })
+                })
+                .collect()
+        })
+        .get(name)
 }
 
 static TYPES: &[S] = &[

@@ -7,6 +7,9 @@
 //! [`Templates`] holds named parsed templates ([`Templates::parse`]; each template has its own
 //! `define`s, as Istio parses each separately) and renders one by name with [`Templates::render`].
 //! The `*_to_go` functions convert Kubernetes JSON and protobuf JSON into the data contract below.
+//! [`Templates::render_data`] takes the same data built field by field ([`TemplateData`]): the pod
+//! straight from Kubernetes JSON, and fields that do not change between renders (mesh config,
+//! values) as [`Prepared`] values converted once.
 //!
 //! # Data contract
 //!
@@ -58,6 +61,7 @@
 mod convert;
 #[cfg(test)]
 pub(crate) mod corpus;
+mod data;
 mod funcs;
 mod gofmt;
 mod istio_funcs;
@@ -71,14 +75,15 @@ mod typed;
 mod tests;
 #[cfg(test)]
 mod tests_corpus;
+#[cfg(test)]
+mod tests_data;
 
-use convert::{convert, Ty};
+pub use data::{Prepared, TemplateData};
 use gotmpl::parse::Parser;
 use k8s_schema::K;
-use proto_schema::P;
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// A template that could not be parsed.
 #[derive(Debug, thiserror::Error)]
@@ -215,55 +220,23 @@ impl Templates {
 
     /// Renders template `name` with `data` (see the data contract in the module doc).
     pub fn render(&self, name: &str, data: &J) -> Result<String, RenderError> {
+        self.render_data(name, &TemplateData::from_json(data)?)
+    }
+
+    /// Renders template `name` with data built field by field.
+    pub fn render_data(&self, name: &str, data: &TemplateData) -> Result<String, RenderError> {
         let t = self
             .parsed
             .get(name)
             .ok_or_else(|| RenderError::UnknownTemplate(name.to_string()))?;
-        let _scope = typed::Scope::enter();
-        let value = template_data(data)?;
-        t.execute_template_to_string(name, &value)
+        let (root, types) = data.root();
+        let _scope = typed::Scope::enter(types);
+        t.execute_template_to_string(name, &root)
             .map_err(|e| RenderError::Exec {
                 template: name.to_string(),
                 message: e.to_string(),
             })
     }
-}
-
-/// The Go type of each `SidecarTemplateData` field.
-const TOP: &[(&str, Ty)] = &[
-    ("TypeMeta", Ty::K8s(K::Struct("TypeMeta"))),
-    ("DeploymentMeta", Ty::K8s(K::Struct("NamespacedName"))),
-    ("ObjectMeta", Ty::K8s(K::Struct("ObjectMeta"))),
-    ("Spec", Ty::K8s(K::Struct("PodSpec"))),
-    ("ProxyConfig", Ty::Proto(P::Msg("ProxyConfig"))),
-    ("MeshConfig", Ty::Proto(P::Msg("MeshConfig"))),
-    ("Values", Ty::Values),
-    ("Revision", Ty::K8s(K::Str)),
-    ("NativeSidecars", Ty::K8s(K::Bool)),
-    ("ProxyImage", Ty::K8s(K::Str)),
-    ("ProxyInitImage", Ty::K8s(K::Str)),
-    ("ProxyUID", Ty::K8s(K::Int)),
-    ("ProxyGID", Ty::K8s(K::Int)),
-    ("InboundTrafficPolicyMode", Ty::K8s(K::Str)),
-    ("CompliancePolicy", Ty::K8s(K::Str)),
-];
-
-fn template_data(data: &J) -> Result<gotmpl::Value, RenderError> {
-    let obj = data.as_object().ok_or(RenderError::BadData(match data {
-        J::Null => "null",
-        J::Array(_) => "an array",
-        _ => "a scalar",
-    }))?;
-    let mut m = BTreeMap::new();
-    for (name, ty) in TOP {
-        m.insert(Arc::from(*name), convert(obj.get(*name), *ty));
-    }
-    for (k, v) in obj {
-        if !m.contains_key(k.as_str()) {
-            m.insert(Arc::from(k.as_str()), convert(Some(v), Ty::Generic));
-        }
-    }
-    Ok(gotmpl::Value::Map(Arc::new(m)))
 }
 
 /// Converts a pod spec in Kubernetes JSON into the Go view.

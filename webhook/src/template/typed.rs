@@ -1,18 +1,22 @@
-//! Go types for template values during one render.
+//! Go types for template values.
 //!
 //! gotmpl's values are untyped (maps, lists, scalars), while Go's template functions behave by static
 //! type: `index` of a missing key in a `map[string]string` yields `""` (not `<no value>`),
 //! `structToJSON` writes a Kubernetes struct with its JSON names in declaration order, `protoToJSON`
 //! writes a protobuf message with protobuf-JSON names. The data converter records, for the maps it
-//! builds, which Go type they stand for; functions look the type up by the map's identity. The record
-//! holds a clone of every tagged map, so an address cannot be reused while the record lives, and it is
-//! scoped to the current thread's render.
+//! builds, which Go type they stand for ([`Types`]); functions look the type up by the map's
+//! identity. A record holds a clone of every tagged map, so an address cannot be reused while the
+//! record lives.
+//!
+//! Recording and lookup go through the current thread's [`Scope`]: conversions record into the
+//! scope's own [`Types`], and a render sees the records of its data (shared, converted once) plus
+//! whatever its functions tag while it runs.
 
 use super::k8s_schema::S;
 use super::proto_schema::M;
 use gotmpl::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The Go type a map stands for.
 #[derive(Debug, Clone, Copy)]
@@ -25,30 +29,87 @@ pub(crate) enum Tag {
     Proto(&'static M),
 }
 
+/// The Go types recorded for a set of maps, which it keeps alive.
 #[derive(Default)]
-struct Record {
-    tags: HashMap<usize, Tag>,
+pub(crate) struct Types {
+    /// Map addresses with their types: a part sorted by address, then the latest records.
+    tags: Vec<(usize, Tag)>,
+    sorted: usize,
     keep: Vec<Value>,
 }
 
+impl std::fmt::Debug for Types {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Types")
+            .field("tagged", &self.tags.len())
+            .finish()
+    }
+}
+
+/// How many records may wait unsorted.
+const UNSORTED: usize = 32;
+
+impl Types {
+    fn get(&self, k: usize) -> Option<Tag> {
+        let (sorted, latest) = self.tags.split_at(self.sorted);
+        latest
+            .iter()
+            .rev()
+            .find(|(a, _)| *a == k)
+            .or_else(|| {
+                let i = sorted.binary_search_by_key(&k, |(a, _)| *a).ok()?;
+                Some(&sorted[i])
+            })
+            .map(|(_, t)| *t)
+    }
+
+    fn record(&mut self, k: usize, tag: Tag, v: &Value) {
+        self.tags.push((k, tag));
+        self.keep.push(v.clone());
+    }
+
+    /// Keeps lookups quick when records and lookups alternate.
+    fn tidy(&mut self) {
+        if self.tags.len() - self.sorted > UNSORTED {
+            self.seal();
+        }
+    }
+
+    /// Sorts all records; the latest record of an address wins.
+    fn seal(&mut self) {
+        self.tags.reverse();
+        self.tags.sort_by_key(|(a, _)| *a);
+        self.tags.dedup_by_key(|(a, _)| *a);
+        self.sorted = self.tags.len();
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+}
+
+struct Active {
+    own: Types,
+    shared: Vec<Arc<Types>>,
+}
+
 thread_local! {
-    static RECORD: RefCell<Option<Record>> = const { RefCell::new(None) };
+    static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
 }
 
 fn key(v: &Value) -> Option<usize> {
     match v {
-        Value::Map(m) => Some(std::sync::Arc::as_ptr(m) as *const () as usize),
+        Value::Map(m) => Some(Arc::as_ptr(m) as *const () as usize),
         _ => None,
     }
 }
 
-/// Records `v` (a map) as being of Go type `tag`, when a render is under way on this thread.
+/// Records `v` (a map) as being of Go type `tag`, when a scope is open on this thread.
 pub(crate) fn tag(v: &Value, tag: Tag) {
     let Some(k) = key(v) else { return };
-    RECORD.with(|r| {
-        if let Some(rec) = r.borrow_mut().as_mut() {
-            rec.tags.insert(k, tag);
-            rec.keep.push(v.clone());
+    ACTIVE.with(|r| {
+        if let Some(active) = r.borrow_mut().as_mut() {
+            active.own.record(k, tag, v);
         }
     });
 }
@@ -56,28 +117,49 @@ pub(crate) fn tag(v: &Value, tag: Tag) {
 /// The Go type recorded for `v`, if any.
 pub(crate) fn tag_of(v: &Value) -> Option<Tag> {
     let k = key(v)?;
-    RECORD.with(|r| {
-        r.borrow()
-            .as_ref()
-            .and_then(|rec| rec.tags.get(&k).copied())
+    ACTIVE.with(|r| {
+        let mut active = r.borrow_mut();
+        let active = active.as_mut()?;
+        active.own.tidy();
+        active
+            .own
+            .get(k)
+            .or_else(|| active.shared.iter().find_map(|t| t.get(k)))
     })
 }
 
-/// Keeps a type record alive for the current thread until dropped.
+/// Keeps a type record open on the current thread until dropped or finished.
 pub(crate) struct Scope {
-    previous: Option<Record>,
+    previous: Option<Active>,
 }
 
 impl Scope {
-    pub(crate) fn enter() -> Scope {
-        let previous = RECORD.with(|r| r.borrow_mut().replace(Record::default()));
+    /// Opens a scope that also sees the records `shared`.
+    pub(crate) fn enter(shared: Vec<Arc<Types>>) -> Scope {
+        let active = Active {
+            own: Types::default(),
+            shared,
+        };
+        let previous = ACTIVE.with(|r| r.borrow_mut().replace(active));
         Scope { previous }
+    }
+
+    /// Closes the scope, returning what was recorded in it, ready for lookups.
+    pub(crate) fn finish(self) -> Types {
+        let mut own = ACTIVE.with(|r| {
+            r.borrow_mut()
+                .as_mut()
+                .map(|a| std::mem::take(&mut a.own))
+                .unwrap_or_default()
+        });
+        own.seal();
+        own
     }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        RECORD.with(|r| *r.borrow_mut() = previous);
+        ACTIVE.with(|r| *r.borrow_mut() = previous);
     }
 }

@@ -85,6 +85,39 @@ pub enum NormalizeError {
     },
 }
 
+impl NormalizeError {
+    fn path_mut(&mut self) -> Option<&mut String> {
+        match self {
+            NormalizeError::UnknownType(_) => None,
+            NormalizeError::Type { path, .. }
+            | NormalizeError::Range { path, .. }
+            | NormalizeError::Quantity { path, .. }
+            | NormalizeError::Time { path, .. } => Some(path),
+        }
+    }
+
+    /// Puts one step of the path in front, while the error travels up from where it happened
+    /// (paths are built only for errors).
+    fn within(mut self, step: std::fmt::Arguments<'_>) -> NormalizeError {
+        if let Some(path) = self.path_mut() {
+            *path = format!("{step}{path}");
+        }
+        self
+    }
+
+    /// The path as reported: `spec.containers[0].name`, `<root>` for the object itself.
+    fn finish(mut self) -> NormalizeError {
+        if let Some(path) = self.path_mut() {
+            if path.is_empty() {
+                *path = "<root>".to_string();
+            } else if let Some(rest) = path.strip_prefix('.') {
+                *path = rest.to_string();
+            }
+        }
+        self
+    }
+}
+
 /// The schema type Istio's kube-inject decodes an object of this `kind` into, if any.
 ///
 /// Istio registers its kinds as unversioned types, so the lookup goes by kind alone: an
@@ -111,7 +144,11 @@ pub fn normalize(type_name: &str, value: &mut Value) -> Result<(), NormalizeErro
     normalize_with(type_name, value, Source::Json)
 }
 
-/// [`normalize`] with an explicit [`Source`].
+/// [`normalize`] with an explicit [`Source`]. On error `value` is left `null`.
+///
+/// The value is rewritten in place: a part that already is what Go would marshal (the usual
+/// case once an object has been normalised, e.g. after a strategic merge that touched a few
+/// fields) is checked without being rebuilt.
 pub fn normalize_with(
     type_name: &str,
     value: &mut Value,
@@ -121,14 +158,11 @@ pub fn normalize_with(
     let idx = s
         .lookup(type_name)
         .ok_or_else(|| NormalizeError::UnknownType(type_name.to_string()))?;
-    let mut ctx = Ctx {
-        schema: s,
-        source,
-        path: String::new(),
-    };
-    let taken = std::mem::take(value);
-    *value = Value::Object(ctx.decode_struct(idx, taken)?);
-    Ok(())
+    let ctx = Ctx { schema: s, source };
+    ctx.decode_struct(idx, value).map_err(|e| {
+        *value = Value::Null;
+        e.finish()
+    })
 }
 
 /// Normalises an object whose `kind` kube-inject knows ([`injectable_kind`]); returns `false`
@@ -147,7 +181,6 @@ pub fn normalize_object(value: &mut Value, source: Source) -> Result<bool, Norma
 struct Ctx {
     schema: &'static Schema,
     source: Source,
-    path: String,
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -191,189 +224,226 @@ fn is_empty(ty: &Ty, v: &Value) -> bool {
     }
 }
 
-impl Ctx {
-    fn path(&self) -> String {
-        match self.path.strip_prefix('.') {
-            Some(p) => p.to_string(),
-            None if self.path.is_empty() => "<root>".to_string(),
-            None => self.path.clone(),
-        }
-    }
+/// Whether Go marshals a field the input did not set (its zero value survives `omitempty`
+/// and `omitzero`): the types whose zero value [`is_empty`] keeps, or any field without
+/// `omitempty`.
+fn zero_emitted(field: &Field) -> bool {
+    let zero_kept = matches!(
+        field.ty,
+        Ty::Struct(_) | Ty::Quantity | Ty::IntOrString | Ty::Time | Ty::Object
+    );
+    !field.omitzero && (zero_kept || !field.omitempty)
+}
 
+/// Whether Go omits a present field whose decoded value is `v`.
+fn omitted(field: &Field, v: &Value) -> bool {
+    (field.omitempty && is_empty(&field.ty, v)) || (field.omitzero && v.is_null())
+}
+
+impl Ctx {
     fn type_err(&self, ty: &Ty, found: &Value) -> NormalizeError {
         NormalizeError::Type {
-            path: self.path(),
+            path: String::new(),
             expected: go_name(ty),
             found: json_kind(found),
         }
     }
 
-    fn decode_struct(
-        &mut self,
-        idx: usize,
-        v: Value,
-    ) -> Result<Map<String, Value>, NormalizeError> {
+    /// Decodes `v` in place as struct `idx`: fields in Go's declaration order, unknown and
+    /// omitted fields dropped, unset fields Go emits added with their zero value.
+    fn decode_struct(&self, idx: usize, v: &mut Value) -> Result<(), NormalizeError> {
         let td = self.schema.get(idx);
         let entries = match v {
             Value::Object(m) => m,
-            Value::Null => Map::new(),
-            other => return Err(self.type_err(&Ty::Struct(idx), &other)),
+            Value::Null => {
+                *v = Value::Object(Map::new());
+                let Value::Object(m) = v else { unreachable!() };
+                m
+            }
+            other => return Err(self.type_err(&Ty::Struct(idx), other)),
         };
-        // One slot per field, emitted in Go's declaration order as json.Marshal does.
-        let mut slots: Vec<Option<Value>> = vec![None; td.fields.len()];
-        let mut seen = vec![false; td.fields.len()];
-        for (key, val) in entries {
-            let Some((fi, field)) = td.decode_field(&key) else {
+        // Decode every present field in place, noting whether the object already has Go's
+        // shape: exact field names in declaration order, nothing to omit, nothing to add.
+        let mut in_shape = true;
+        let mut next = 0;
+        for (key, val) in entries.iter_mut() {
+            let Some((fi, field)) = td.decode_field_from(key, next) else {
+                in_shape = false;
                 continue;
             };
-            seen[fi] = true;
-            let mark = self.path.len();
-            self.path.push('.');
-            self.path.push_str(field.json);
-            let decoded = self.decode_field(field, val);
-            self.path.truncate(mark);
-            slots[fi] = decoded?;
-        }
-        for (fi, field) in td.fields.iter().enumerate() {
-            if !seen[fi] {
-                slots[fi] = self.zero_field(field)?;
+            self.decode_value(&field.ty, val)
+                .map_err(|e| e.within(format_args!(".{}", field.json)))?;
+            if in_shape {
+                in_shape = fi >= next
+                    && key == field.json
+                    && !omitted(field, val)
+                    && !td.fields[next..fi].iter().any(zero_emitted);
+                next = fi + 1;
             }
         }
-        let mut out = Map::new();
+        if in_shape && !td.fields[next..].iter().any(zero_emitted) {
+            return Ok(());
+        }
+        // Rebuild: one slot per field (the last key decoding into a field wins, as in Go),
+        // emitted in declaration order as json.Marshal does.
+        let mut slots: Vec<Option<Option<(String, Value)>>> = vec![None; td.fields.len()];
+        for (key, val) in std::mem::take(entries) {
+            if let Some((fi, field)) = td.decode_field(&key) {
+                let key = if key == field.json {
+                    key
+                } else {
+                    field.json.to_string()
+                };
+                slots[fi] = Some((!omitted(field, &val)).then_some((key, val)));
+            }
+        }
         for (field, slot) in td.fields.iter().zip(slots) {
-            if let Some(v) = slot {
-                out.insert(field.json.to_string(), v);
+            match slot {
+                Some(Some((key, val))) => {
+                    entries.insert(key, val);
+                }
+                Some(None) => {}
+                None if zero_emitted(field) => {
+                    let mut zero = Value::Null;
+                    self.decode_value(&field.ty, &mut zero)?;
+                    entries.insert(field.json.to_string(), zero);
+                }
+                None => {}
             }
         }
-        Ok(out)
+        Ok(())
     }
 
-    /// Decodes a present field; `None` when Go would omit it.
-    fn decode_field(&mut self, field: &Field, val: Value) -> Result<Option<Value>, NormalizeError> {
-        let v = self.decode_value(&field.ty, val)?;
-        let omit = (field.omitempty && is_empty(&field.ty, &v)) || (field.omitzero && v.is_null());
-        Ok((!omit).then_some(v))
-    }
-
-    /// What Go marshals for a field the input did not set; `None` when omitted.
-    fn zero_field(&mut self, field: &Field) -> Result<Option<Value>, NormalizeError> {
-        if field.omitzero {
-            return Ok(None);
-        }
-        let zero = self.decode_value(&field.ty, Value::Null)?;
-        Ok((!(field.omitempty && is_empty(&field.ty, &zero))).then_some(zero))
-    }
-
-    /// Decodes `val` (possibly null) into `ty` and returns what Go marshals for it.
-    fn decode_value(&mut self, ty: &Ty, val: Value) -> Result<Value, NormalizeError> {
+    /// Decodes `val` (possibly null) in place into `ty`, leaving what Go marshals for it.
+    fn decode_value(&self, ty: &Ty, val: &mut Value) -> Result<(), NormalizeError> {
         match ty {
             Ty::Str => self.decode_str(ty, val),
             Ty::I32 | Ty::I64 => self.decode_int(ty, val),
             Ty::Bool => match val {
-                Value::Null => Ok(Value::Bool(false)),
-                Value::Bool(_) => Ok(val),
-                other => Err(self.type_err(ty, &other)),
+                Value::Null => {
+                    *val = Value::Bool(false);
+                    Ok(())
+                }
+                Value::Bool(_) => Ok(()),
+                other => Err(self.type_err(ty, other)),
             },
             Ty::Quantity => match val {
-                Value::Array(_) | Value::Object(_) => Err(self.type_err(ty, &val)),
-                _ => Quantity::from_json(&val)
-                    .map(|q| Value::String(q.to_string()))
-                    .map_err(|source| NormalizeError::Quantity {
-                        path: self.path(),
-                        source,
-                    }),
+                Value::Array(_) | Value::Object(_) => Err(self.type_err(ty, val)),
+                _ => {
+                    let q =
+                        Quantity::from_json(val).map_err(|source| NormalizeError::Quantity {
+                            path: String::new(),
+                            source,
+                        })?;
+                    let text = q.to_string();
+                    if val.as_str() != Some(text.as_str()) {
+                        *val = Value::String(text);
+                    }
+                    Ok(())
+                }
             },
             Ty::IntOrString => match val {
-                Value::Null => Ok(Value::from(0)),
-                Value::String(_) => Ok(val),
+                Value::Null => {
+                    *val = Value::from(0);
+                    Ok(())
+                }
+                Value::String(_) => Ok(()),
                 Value::Number(_) => self.decode_int(&Ty::I32, val),
-                other => Err(self.type_err(ty, &other)),
+                other => Err(self.type_err(ty, other)),
             },
             Ty::Time => match val {
-                Value::Null => Ok(Value::Null),
-                Value::String(s) => match normalize_rfc3339(&s) {
-                    Ok(Some(t)) => Ok(Value::String(t)),
-                    Ok(None) => Ok(Value::Null),
+                Value::Null => Ok(()),
+                Value::String(s) => match normalize_rfc3339(s) {
+                    Ok(Some(t)) => {
+                        if *s != t {
+                            *s = t;
+                        }
+                        Ok(())
+                    }
+                    Ok(None) => {
+                        *val = Value::Null;
+                        Ok(())
+                    }
                     Err(reason) => Err(NormalizeError::Time {
-                        path: self.path(),
-                        value: s,
+                        path: String::new(),
+                        value: s.clone(),
                         reason,
                     }),
                 },
-                other => Err(self.type_err(ty, &other)),
+                other => Err(self.type_err(ty, other)),
             },
-            Ty::Any => Ok(val),
+            Ty::Any => Ok(()),
             Ty::Object => self.decode_embedded(val),
-            Ty::Struct(idx) => Ok(Value::Object(self.decode_struct(*idx, val)?)),
+            Ty::Struct(idx) => self.decode_struct(*idx, val),
             Ty::Ptr(inner) => match val {
-                Value::Null => Ok(Value::Null),
+                Value::Null => Ok(()),
                 other => self.decode_value(inner, other),
             },
             Ty::List(elem) => match val {
-                Value::Null => Ok(Value::Null),
+                Value::Null => Ok(()),
                 Value::Array(items) => {
-                    let mut out = Vec::with_capacity(items.len());
-                    for (i, item) in items.into_iter().enumerate() {
-                        let mark = self.path.len();
-                        self.path.push_str(&format!("[{i}]"));
-                        let decoded = self.decode_value(elem, item);
-                        self.path.truncate(mark);
-                        out.push(decoded?);
+                    for (i, item) in items.iter_mut().enumerate() {
+                        self.decode_value(elem, item)
+                            .map_err(|e| e.within(format_args!("[{i}]")))?;
                     }
-                    Ok(Value::Array(out))
+                    Ok(())
                 }
-                other => Err(self.type_err(ty, &other)),
+                other => Err(self.type_err(ty, other)),
             },
             Ty::Map(elem) => match val {
-                Value::Null => Ok(Value::Null),
+                Value::Null => Ok(()),
                 Value::Object(entries) => {
-                    let mut out = Map::new();
-                    for (k, item) in entries {
-                        let mark = self.path.len();
-                        self.path.push('.');
-                        self.path.push_str(&k);
-                        let decoded = self.decode_value(elem, item);
-                        self.path.truncate(mark);
-                        out.insert(k, decoded?);
+                    for (k, item) in entries.iter_mut() {
+                        self.decode_value(elem, item)
+                            .map_err(|e| e.within(format_args!(".{k}")))?;
                     }
-                    Ok(Value::Object(out))
+                    Ok(())
                 }
-                other => Err(self.type_err(ty, &other)),
+                other => Err(self.type_err(ty, other)),
             },
         }
     }
 
-    fn decode_str(&self, ty: &Ty, val: Value) -> Result<Value, NormalizeError> {
+    fn decode_str(&self, ty: &Ty, val: &mut Value) -> Result<(), NormalizeError> {
         match val {
-            Value::Null => Ok(Value::String(String::new())),
-            Value::String(_) => Ok(val),
+            Value::Null => *val = Value::String(String::new()),
+            Value::String(_) => {}
             Value::Number(n) if self.source == Source::Yaml => {
-                Ok(Value::String(yaml_number_to_string(&n)))
+                *val = Value::String(yaml_number_to_string(n));
             }
-            Value::Bool(b) if self.source == Source::Yaml => Ok(Value::String(b.to_string())),
-            other => Err(self.type_err(ty, &other)),
+            Value::Bool(b) if self.source == Source::Yaml => *val = Value::String(b.to_string()),
+            other => return Err(self.type_err(ty, other)),
         }
+        Ok(())
     }
 
-    fn decode_int(&self, ty: &Ty, val: Value) -> Result<Value, NormalizeError> {
+    fn decode_int(&self, ty: &Ty, val: &mut Value) -> Result<(), NormalizeError> {
         let n = match val {
-            Value::Null => return Ok(Value::from(0)),
+            Value::Null => {
+                *val = Value::from(0);
+                return Ok(());
+            }
             Value::Number(n) => n,
-            other => return Err(self.type_err(ty, &other)),
+            other => return Err(self.type_err(ty, other)),
         };
         let (lo, hi) = match ty {
             Ty::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
             _ => (i64::MIN, i64::MAX),
         };
-        let as_int = n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= -9.2e18 && *f <= 9.2e18)
-                .map(|f| f as i64)
-        });
-        match as_int {
-            Some(i) if (lo..=hi).contains(&i) => Ok(Value::Number(Number::from(i))),
+        if n.as_i64().is_some_and(|i| (lo..=hi).contains(&i)) {
+            return Ok(());
+        }
+        let as_float_int = n
+            .as_f64()
+            .filter(|f| n.is_f64() && f.fract() == 0.0 && *f >= -9.2e18 && *f <= 9.2e18)
+            .map(|f| f as i64);
+        match as_float_int {
+            Some(i) if (lo..=hi).contains(&i) => {
+                *n = Number::from(i);
+                Ok(())
+            }
             _ => Err(NormalizeError::Range {
-                path: self.path(),
+                path: String::new(),
                 number: n.to_string(),
                 expected: go_name(ty),
             }),
@@ -381,14 +451,14 @@ impl Ctx {
     }
 
     /// A `runtime.RawExtension` list item: decoded when its kind is known, else kept.
-    fn decode_embedded(&mut self, val: Value) -> Result<Value, NormalizeError> {
+    fn decode_embedded(&self, val: &mut Value) -> Result<(), NormalizeError> {
         let kind = val
             .get("kind")
             .and_then(Value::as_str)
             .and_then(injectable_kind);
         match kind.and_then(|k| self.schema.lookup(k)) {
-            Some(idx) => Ok(Value::Object(self.decode_struct(idx, val)?)),
-            None => Ok(val),
+            Some(idx) => self.decode_struct(idx, val),
+            None => Ok(()),
         }
     }
 }

@@ -94,6 +94,18 @@ impl TypeDef {
             .find(|(_, f)| f.json == key)
             .or_else(|| fields.find(|(_, f)| f.json.eq_ignore_ascii_case(key)))
     }
+
+    /// [`TypeDef::decode_field`], trying the exact name from field `hint` on first (keys
+    /// usually come in declaration order, so the next field is the likely one).
+    pub fn decode_field_from(&self, key: &str, hint: usize) -> Option<(usize, &Field)> {
+        let hint = hint.min(self.fields.len());
+        let exact = |fields: &[Field]| fields.iter().position(|f| f.json == key);
+        exact(&self.fields[hint..])
+            .map(|i| i + hint)
+            .or_else(|| exact(&self.fields[..hint]))
+            .map(|i| (i, &self.fields[i]))
+            .or_else(|| self.decode_field(key))
+    }
 }
 
 /// All modelled types.

@@ -10,6 +10,8 @@ use serde_json::{Map, Number, Value};
 
 use super::gofmt::format_float_g32;
 
+mod block;
+
 /// Why a YAML document could not be read; the caller adds which key it came from.
 #[derive(Debug, thiserror::Error)]
 pub enum YamlError {
@@ -39,16 +41,40 @@ pub(crate) fn string_target(v: &Value) -> Option<String> {
 }
 
 /// Parses one YAML (or JSON) document into a JSON value.
+///
+/// Plain block YAML (what templates render) is read by a quick reader; everything else, and
+/// every error, comes from the full parser. Debug builds check that both agree.
 pub fn parse_yaml(text: &str) -> Result<Value, YamlError> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
+    if let Some(value) = block::parse(text) {
+        debug_assert_eq!(
+            full_parse(text).ok().as_ref(),
+            Some(&value),
+            "quick yaml reader disagrees on {text:?}"
+        );
+        return Ok(value);
+    }
+    full_parse(text)
+}
+
+fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
     options.legacy_octal_numbers = true;
-    let node: Node = serde_saphyr::from_str_with_options(text, options)
+    options
+}
+
+fn full_parse(text: &str) -> Result<Value, YamlError> {
+    let node: Node = serde_saphyr::from_str_with_options(text, options())
         .map_err(|e| YamlError::Syntax(first_line(&e.to_string())))?;
     node.into_json()
+}
+
+/// The full parser's reading of a document holding one plain scalar.
+fn scalar_node(text: &str) -> Option<Node> {
+    serde_saphyr::from_str_with_options(text, options()).ok()
 }
 
 fn first_line(s: &str) -> String {
@@ -176,62 +202,4 @@ impl<'de> Visitor<'de> for NodeVisitor {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn scalars_and_keys() {
-        let v = parse_yaml("a: 1\nb: true\n2: x\nc: null\nd: 1.5\ne: '7'\nf: [1, two]\n").unwrap();
-        assert_eq!(
-            v,
-            json!({"a": 1, "b": true, "2": "x", "c": null, "d": 1.5, "e": "7", "f": [1, "two"]})
-        );
-    }
-
-    #[test]
-    fn json_is_yaml() {
-        let v = parse_yaml(r#"{"global": {"hub": "docker.io/istio", "n": [1, 2]}}"#).unwrap();
-        assert_eq!(
-            v,
-            json!({"global": {"hub": "docker.io/istio", "n": [1, 2]}})
-        );
-    }
-
-    #[test]
-    fn empty_document_is_null() {
-        assert_eq!(parse_yaml("").unwrap(), Value::Null);
-        assert_eq!(parse_yaml("  \n").unwrap(), Value::Null);
-    }
-
-    #[test]
-    fn yaml_1_1_scalars_like_go_yaml_v2() {
-        let v = parse_yaml("a: yes\nb: off\nc: y\nd: 0755\ne: 0x1F\nf: 1_000\ng: 'yes'\n").unwrap();
-        assert_eq!(
-            v,
-            json!({"a": true, "b": false, "c": true, "d": 493, "e": 31, "f": 1000, "g": "yes"})
-        );
-        assert!(matches!(parse_yaml("a: .inf"), Err(YamlError::Syntax(_))));
-    }
-
-    #[test]
-    fn string_targets_read_scalars_as_text() {
-        assert_eq!(string_target(&json!(8080)).as_deref(), Some("8080"));
-        assert_eq!(string_target(&json!(true)).as_deref(), Some("true"));
-        assert_eq!(string_target(&json!(1.5)).as_deref(), Some("1.5"));
-        assert_eq!(string_target(&json!(1000000.0)).as_deref(), Some("1e+06"));
-        assert_eq!(string_target(&Value::Null).as_deref(), Some(""));
-        assert_eq!(string_target(&json!([1])), None);
-    }
-
-    #[test]
-    fn later_duplicate_key_wins() {
-        assert_eq!(parse_yaml("a: 1\na: 2\n").unwrap(), json!({"a": 2}));
-    }
-
-    #[test]
-    fn syntax_errors_are_reported() {
-        let err = parse_yaml("a: [1, 2\n").unwrap_err();
-        assert!(matches!(err, YamlError::Syntax(_)), "{err}");
-    }
-}
+mod tests;
