@@ -4,15 +4,19 @@
 //! uses) and against one `iptables` process per rule, measured in the same
 //! run, on the nft and the legacy backend.
 //!
-//! `cargo run --release -p e2e --bin mesh-init-bench -- [REPETITIONS]` as root.
-//! mesh-init is built exactly as `Dockerfile.init` builds it (its RUSTFLAGS
-//! and cargo profile, read from that file; see `e2e::build`), or taken from
-//! `MESH_INIT_BIN`.
+//! `cargo run --release -p e2e --bin mesh-init-bench -- [REPETITIONS] [--realtime]`
+//! as root. mesh-init is built exactly as `Dockerfile.init` builds it (its
+//! RUSTFLAGS and cargo profile, read from that file; see `e2e::build`), or
+//! taken from `MESH_INIT_BIN`. `--realtime` runs every measured process with
+//! the `SCHED_FIFO` policy, which shields the figures from other jobs on a
+//! shared machine (they then show the intrinsic costs); without it they
+//! include whatever contention the machine has, as a busy node would.
 //!
 //! Every measurement gets its own fresh namespace, created before the clock
 //! starts; every measured process is started the same way, directly from a
 //! thread that has entered the namespace (no `ip netns exec` in the timing),
-//! with stderr piped to the benchmark as a container runtime would. One
+//! with the PATH of the mesh-init image and stderr piped to the benchmark as
+//! a container runtime would. One
 //! repetition measures every method on both backends, in an order that
 //! changes from one repetition to the next, so that machine noise (other
 //! jobs, the kernel cleaning up deleted namespaces) hits all of them alike.
@@ -54,6 +58,10 @@ const SIDECAR: &[&str] = &[
 ];
 
 const BACKENDS: [&str; 2] = ["nft", "legacy"];
+
+/// The PATH of the `debian` images `Dockerfile.init` builds on: every measured
+/// process looks its programs up there, as in the shipped image.
+const IMAGE_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Method {
@@ -115,7 +123,9 @@ fn backend_flags(backend: &str) -> &'static [&'static str] {
 }
 
 fn run(mut cmd: Command, stdin: Option<&str>) {
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.env("PATH", IMAGE_PATH)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -220,10 +230,33 @@ fn load_average() -> String {
         .join(" ")
 }
 
+/// Switches this process, and so every thread and process it starts from now
+/// on, to the `SCHED_FIFO` real-time policy.
+fn realtime() {
+    let param = libc::sched_param { sched_priority: 10 };
+    // SAFETY: sched_setscheduler on this process with a valid parameter.
+    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    assert_eq!(
+        rc,
+        0,
+        "cannot switch to SCHED_FIFO: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
 fn main() {
-    let reps: usize = std::env::args()
-        .nth(1)
-        .map_or(100, |n| n.parse().expect("REPETITIONS must be a number"));
+    let mut reps = 100;
+    let mut rt = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--realtime" => rt = true,
+            n => {
+                reps = n
+                    .parse()
+                    .expect("usage: mesh-init-bench [REPETITIONS] [--realtime]")
+            }
+        }
+    }
     assert!(reps > 0, "REPETITIONS must be at least 1");
     // SAFETY: geteuid has no preconditions.
     assert_eq!(
@@ -262,9 +295,17 @@ fn main() {
         }
     }
     println!(
-        "load average at the start: {} (on {cpus} CPUs)",
-        load_average()
+        "load average at the start: {} (on {cpus} CPUs); scheduling: {}",
+        load_average(),
+        if rt {
+            "SCHED_FIFO (--realtime)"
+        } else {
+            "normal"
+        }
     );
+    if rt {
+        realtime();
+    }
     // Warm-up (page cache, kernel modules), not counted.
     for backend in BACKENDS {
         for m in METHODS {
