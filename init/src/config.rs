@@ -164,7 +164,8 @@ fn typed<T>(
     s: &Setting<String>,
     parse: impl FnOnce(&str) -> Result<T, Invalid>,
 ) -> Result<T, ConfigError> {
-    parse(&s.value).map_err(invalid(s, &s.value))
+    // The error is only built on failure: labels cost formatting.
+    parse(&s.value).map_err(|reason| invalid(s, &s.value)(reason))
 }
 
 impl Config {
@@ -293,7 +294,7 @@ fn dns_servers(
     host: &dyn HostFacts,
 ) -> Result<(Vec<DnsServer>, Vec<DnsServer>), ConfigError> {
     let servers = match &cli.dns_servers.value {
-        Some(list) => values::dns_servers(list).map_err(invalid(&cli.dns_servers, list))?,
+        Some(list) => values::dns_servers(list).map_err(|r| invalid(&cli.dns_servers, list)(r))?,
         None if cli.redirect_dns.value && !cli.capture_all_dns.value => {
             let text = host
                 .resolv_conf()

@@ -1,7 +1,9 @@
 //! Builds `mesh-init` once per process and returns its path: for tests with
 //! the same cargo and profile as the running test (`cargo build -p init --bin
-//! mesh-init`); for the benchmark as `Dockerfile.init` ships it (release,
-//! statically linked). `MESH_INIT_BIN` overrides both with a prebuilt binary.
+//! mesh-init`); for the benchmark as `Dockerfile.init` ships it (its
+//! `RUSTFLAGS` and cargo profile, read from `Dockerfile.init` itself so that
+//! the two cannot drift apart). `MESH_INIT_BIN` overrides both with a prebuilt
+//! binary.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -80,40 +82,87 @@ fn host_triple() -> String {
         .to_string()
 }
 
-/// Flags that link the C runtime statically, as `Dockerfile.init` does.
-pub const STATIC_RUSTFLAGS: &str = "-C target-feature=+crt-static";
+/// How `Dockerfile.init` builds mesh-init.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShippedBuild {
+    /// The `RUSTFLAGS="..."` of the build.
+    pub rustflags: String,
+    /// The cargo profile (`--profile NAME`, or `release` for `--release`).
+    pub profile: String,
+}
 
-/// `mesh-init` as shipped: release build, statically linked (an explicit
-/// `--target`, so that build scripts and proc macros stay dynamic).
+impl ShippedBuild {
+    /// Reads the build from a Dockerfile's text: its `RUSTFLAGS="..."`
+    /// assignment and the profile of its `cargo build`.
+    fn parse(dockerfile: &str) -> Option<ShippedBuild> {
+        const KEY: &str = "RUSTFLAGS=\"";
+        let start = dockerfile.find(KEY)? + KEY.len();
+        let len = dockerfile[start..].find('"')?;
+        let build = &dockerfile[dockerfile.find("cargo build")?..];
+        let words: Vec<&str> = build
+            .split_whitespace()
+            .take_while(|w| *w != "&&")
+            .collect();
+        let profile = match words.iter().position(|w| *w == "--profile") {
+            Some(i) => words.get(i + 1)?.to_string(),
+            None if words.contains(&"--release") => "release".to_string(),
+            None => return None,
+        };
+        Some(ShippedBuild {
+            rustflags: dockerfile[start..start + len].to_string(),
+            profile,
+        })
+    }
+
+    /// The build of `Dockerfile.init` in this workspace.
+    pub fn of_dockerfile() -> ShippedBuild {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Dockerfile.init");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        ShippedBuild::parse(&text).unwrap_or_else(|| {
+            panic!(
+                "{} has no `RUSTFLAGS=\"...\" cargo build --profile NAME` (or --release)",
+                path.display()
+            )
+        })
+    }
+
+    /// The directory cargo puts this profile's artifacts in.
+    fn output_dir(&self) -> &str {
+        match self.profile.as_str() {
+            "dev" | "test" => "debug",
+            "bench" => "release",
+            other => other,
+        }
+    }
+}
+
+/// `mesh-init` as `Dockerfile.init` ships it: the same RUSTFLAGS and cargo
+/// profile (an explicit `--target`, so that build scripts and proc macros
+/// are built without those flags).
 pub fn mesh_init_shipped() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         if let Some(bin) = std::env::var_os("MESH_INIT_BIN") {
             return PathBuf::from(bin);
         }
+        let shipped = ShippedBuild::of_dockerfile();
         let triple = host_triple();
         let target_dir = profile_dir()
             .parent()
             .expect("profile directory has a parent")
             .to_path_buf();
         let flags = match std::env::var("RUSTFLAGS") {
-            Ok(existing) if !existing.trim().is_empty() => format!("{existing} {STATIC_RUSTFLAGS}"),
-            _ => STATIC_RUSTFLAGS.to_string(),
+            Ok(existing) if !existing.trim().is_empty() => {
+                format!("{existing} {}", shipped.rustflags)
+            }
+            _ => shipped.rustflags.clone(),
         };
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
         let out = Command::new(&cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "-p",
-                "init",
-                "--bin",
-                "mesh-init",
-                "--target",
-                &triple,
-            ])
+            .args(["build", "--quiet", "--profile", &shipped.profile])
+            .args(["-p", "init", "--bin", "mesh-init", "--target", &triple])
             .arg("--manifest-path")
             .arg(&manifest)
             .arg("--target-dir")
@@ -123,10 +172,13 @@ pub fn mesh_init_shipped() -> &'static Path {
             .expect("cannot run cargo to build mesh-init");
         assert!(
             out.status.success(),
-            "static release build of mesh-init failed:\n{}",
+            "building mesh-init as Dockerfile.init does ({shipped:?}) failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let bin = target_dir.join(&triple).join("release/mesh-init");
+        let bin = target_dir
+            .join(&triple)
+            .join(shipped.output_dir())
+            .join("mesh-init");
         assert!(
             bin.is_file(),
             "mesh-init was built but is not at {}",
@@ -145,5 +197,30 @@ mod tests {
         assert!(profile_args(Path::new("/t/debug")).is_empty());
         assert_eq!(profile_args(Path::new("/t/release")), ["--release"]);
         assert_eq!(profile_args(Path::new("/t/bench")), ["--profile", "bench"]);
+    }
+
+    #[test]
+    fn the_shipped_build_is_read_from_the_dockerfile() {
+        let text = "RUN t=x \\\n && RUSTFLAGS=\"-C a -C b\" \\\n    cargo build --profile image -p init \\\n && install x\n";
+        let build = ShippedBuild::parse(text).unwrap();
+        assert_eq!(build.rustflags, "-C a -C b");
+        assert_eq!(
+            (build.profile.as_str(), build.output_dir()),
+            ("image", "image")
+        );
+        let release = ShippedBuild::parse("RUSTFLAGS=\"\" cargo build --release -p init").unwrap();
+        assert_eq!(
+            (release.profile.as_str(), release.output_dir()),
+            ("release", "release")
+        );
+        assert_eq!(
+            ShippedBuild::parse("RUSTFLAGS=\"-C a\" cargo build -p init"),
+            None
+        );
+        assert_eq!(ShippedBuild::parse("RUN cargo build --release\n"), None);
+        // The real image links the C runtime statically.
+        assert!(ShippedBuild::of_dockerfile()
+            .rustflags
+            .contains("target-feature=+crt-static"));
     }
 }

@@ -145,9 +145,13 @@ fn system(d: Detected, opts: &ApplyOptions) -> System {
     }
 }
 
+/// The iptables of every family a run needs, and the log lines saying which.
+type Detection = (Vec<(Family, System)>, Vec<String>);
+
 /// Detects the binaries of every family this run needs, before anything is
-/// written, so that a missing ip6tables fails the run cleanly.
-fn systems(opts: &ApplyOptions) -> Result<Vec<(Family, System)>, ApplyError> {
+/// written, so that a missing ip6tables fails the run cleanly. Returns what
+/// to log about the choice.
+fn systems(opts: &ApplyOptions) -> Result<Detection, ApplyError> {
     let probe = SystemProbe {
         path: opts.path.clone(),
     };
@@ -171,8 +175,7 @@ fn systems(opts: &ApplyOptions) -> Result<Vec<(Family, System)>, ApplyError> {
         ));
         out.push((family, system(d, opts)));
     }
-    emit(opts, &log);
-    Ok(out)
+    Ok((out, log))
 }
 
 type FamilyRun<'a> =
@@ -241,7 +244,7 @@ pub fn apply(
         return cleanup(opts, Some(ipv4_payload), ipv6_payload);
     }
     let held = lock::acquire().map_err(ApplyError::Lock)?;
-    let systems = systems(opts)?;
+    let (systems, detected) = systems(opts)?;
     let steps = routes::plan(opts.tproxy, opts.ipv6);
     let path = opts
         .path
@@ -250,25 +253,31 @@ pub fn apply(
         .unwrap_or_default();
     let ip = match steps.is_empty() {
         true => None,
-        false => Some(
-            find_in_path("ip", &path).ok_or_else(|| ApplyError::MissingBinary {
+        false => Some(find_in_path("ip", &path).ok_or_else(|| {
+            emit(opts, &detected);
+            ApplyError::MissingBinary {
                 program: "ip".into(),
                 path: path.clone(),
-            })?,
-        ),
+            }
+        })?),
     };
     if opts.exec_last_restore && steps.is_empty() {
         if let [(family, sys)] = systems.as_slice() {
-            let payload = match family {
+            let text = match family {
                 Family::V4 => ipv4_payload,
                 Family::V6 => ipv6_payload.unwrap_or(""),
             };
-            let planned = rules::parse_payload(payload).is_ok_and(|p| !p.is_empty());
-            if sys.knowledge == Knowledge::NoOwnedChains && planned {
-                return Err(exec_fast_path(opts, *family, sys, payload, &held));
+            if sys.knowledge == Knowledge::NoOwnedChains {
+                if let Ok(payload) = rules::parse_payload(text) {
+                    if !payload.is_empty() {
+                        let input = txn::create(text, &payload);
+                        return Err(exec_fast_path(opts, *family, sys, &input, detected, &held));
+                    }
+                }
             }
         }
     }
+    emit(opts, &detected);
     let mode = Mode {
         reconcile: opts.reconcile,
         force_apply: opts.force_apply,
@@ -292,40 +301,29 @@ pub fn apply(
     })
 }
 
-/// The fast path as one process: writes the payload (and the listing of
-/// its tables) by becoming `iptables-restore`. The restore inherits the
-/// netns lock and prints the final rules on our stderr; its exit status is
-/// the run's. Returns only if that is impossible.
+/// The fast path as one process: writes `input` (the payload and the
+/// listing of its tables) by becoming `iptables-restore`. The restore
+/// inherits the netns lock and prints the final rules on our stderr; its exit
+/// status is the run's. `detected` (the detection log) goes out in the same
+/// write as the transaction. Returns only if that is impossible.
 fn exec_fast_path(
     opts: &ApplyOptions,
     family: Family,
     sys: &System,
-    payload_text: &str,
+    input: &str,
+    mut detected: Vec<String>,
     lock: &lock::NetnsLock,
 ) -> ApplyError {
-    let desired = match rules::parse_payload(payload_text) {
-        Ok(p) => p,
-        Err(source) => {
-            return ApplyError::Parse {
-                family,
-                what: "payload",
-                source,
-            }
-        }
-    };
-    let input = txn::create(payload_text, &desired);
-    emit(
-        opts,
-        &[format!(
-            "no ISTIO_* chains exist for {family}; mesh-init now becomes {} to write, and its listing after COMMIT is the final state:\n{}",
-            sys.runner.restore_command(),
-            input.trim_end()
-        )],
-    );
+    detected.push(format!(
+        "no ISTIO_* chains exist for {family}; mesh-init now becomes {} to write, and its listing after COMMIT is the final state:\n{}",
+        sys.runner.restore_command(),
+        input.trim_end()
+    ));
+    emit(opts, &detected);
     if let Err(e) = lock.keep_across_exec() {
         return ApplyError::Lock(e);
     }
-    sys.runner.exec_restore(&input)
+    sys.runner.exec_restore(input)
 }
 
 /// Removes every `ISTIO_*` chain and every rule jumping into one (IPv6 only
@@ -337,7 +335,8 @@ pub fn cleanup(
     ipv6_payload: Option<&str>,
 ) -> Result<Outcome, ApplyError> {
     let _lock = lock::acquire().map_err(ApplyError::Lock)?;
-    let systems = systems(opts)?;
+    let (systems, detected) = systems(opts)?;
+    emit(opts, &detected);
     let families = each_family(opts, &systems, &|sys, family, log| {
         let payload = match family {
             Family::V4 => ipv4_payload,

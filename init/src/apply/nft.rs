@@ -19,6 +19,9 @@ const NFTA_CHAIN_NAME: u16 = 3;
 const NLA_TYPE_MASK: u16 = 0x3fff;
 const NLMSG_HDRLEN: usize = 16;
 const NFGENMSG_LEN: usize = 4;
+/// Receive buffer: the kernel sizes dump datagrams by the largest read it
+/// has seen (at most 32 KiB), so one datagram always fits.
+const RECV_BUFFER: usize = 64 * 1024;
 
 fn nfproto(family: Family) -> u8 {
     match family {
@@ -161,16 +164,23 @@ pub fn list_chains(family: Family) -> io::Result<Vec<(String, String)>> {
         return Err(io::Error::last_os_error());
     }
     let mut chains = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    // Not zeroed: the kernel writes what we read, and a fresh namespace
+    // answers in a few bytes, so only the pages it touches are ever mapped.
+    let mut buf: Vec<u8> = Vec::with_capacity(RECV_BUFFER);
     loop {
-        // SAFETY: buf is writable for its length.
-        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let spare = buf.spare_capacity_mut();
+        // SAFETY: `spare` is writable for its length; recv initialises the
+        // first `n` bytes it reports.
+        let n = unsafe { libc::recv(fd.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len(), 0) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
-        if n == 0 || decode(&buf[..n as usize], &mut chains)? == Decoded::Done {
+        // SAFETY: recv wrote `n` <= capacity bytes at the start of the buffer.
+        unsafe { buf.set_len(n as usize) };
+        if n == 0 || decode(&buf, &mut chains)? == Decoded::Done {
             return Ok(chains);
         }
+        buf.clear();
     }
 }
 
