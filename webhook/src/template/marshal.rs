@@ -6,6 +6,7 @@
 use super::k8s_schema::K;
 use super::proto_schema::{self, M, P};
 use super::typed::{self, Tag};
+use crate::config::gofmt::write_json_string;
 use crate::goyaml::go_json_float;
 use gotmpl::Value;
 use serde_json::{Map as JMap, Value as J};
@@ -104,25 +105,6 @@ fn write_json(out: &mut String, j: &J) {
             out.push('}');
         }
     }
-}
-
-fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// `json.Marshal` text of a template value.
