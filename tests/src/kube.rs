@@ -117,8 +117,32 @@ impl Binaries {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; the process binds it soon after).
-fn free_port() -> Result<u16, KubeError> {
+/// A free TCP port on 127.0.0.1 for a server started by the suites (free
+/// when asked; the server binds it soon after, and may bind it again after
+/// a restart).
+///
+/// It is drawn below the kernel's ephemeral range, which the client side of
+/// every connection (kubectl, the API server calling the webhook, etcd
+/// clients) takes its local ports from: a port from that range can be
+/// taken by an outgoing connection between a server's stop and restart.
+pub fn free_port() -> Result<u16, KubeError> {
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let (from, to) = (10_000u16, low.max(10_001));
+    let mut seed = [0u8; 4];
+    File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
+        .map_err(io("reading /dev/urandom"))?;
+    let mut n = u32::from_le_bytes(seed);
+    for _ in 0..200 {
+        let port = from + (n % u32::from(to - from)) as u16;
+        n = n.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
     let l = TcpListener::bind("127.0.0.1:0").map_err(io("binding a free port"))?;
     Ok(l.local_addr().map_err(io("reading a bound port"))?.port())
 }

@@ -5,7 +5,7 @@
 //! injector ConfigMaps loaded with kubectl.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -113,12 +113,9 @@ impl ServingCert {
     }
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1 for a server (see [`crate::kube::free_port`]).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+    crate::kube::free_port().expect("a free port")
 }
 
 /// A running `meshinject serve`; stopped (SIGTERM by pid, then SIGKILL) on
@@ -159,8 +156,20 @@ impl Webhook {
         Ok(w)
     }
 
-    /// Starts the process again with the same flags (after [`Webhook::stop`]).
+    /// Starts the process again with the same flags (after [`Webhook::stop`])
+    /// and waits for `/readyz`; a process that does not get ready is stopped.
     pub fn restart(&mut self) -> Result<(), KubeError> {
+        self.spawn()?;
+        let ready = self.wait_ready(Duration::from_secs(30));
+        if ready.is_err() {
+            self.stop();
+        }
+        ready
+    }
+
+    /// Starts the process with the same flags, without waiting for it.
+    pub fn spawn(&mut self) -> Result<(), KubeError> {
+        self.stop();
         let out = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -178,6 +187,12 @@ impl Webhook {
             .spawn()
             .map_err(io("starting meshinject serve"))?;
         self.child = Some(child);
+        Ok(())
+    }
+
+    /// Waits until `/readyz` answers 200; fails if the process exits or
+    /// `timeout` passes first.
+    pub fn wait_ready(&mut self, timeout: Duration) -> Result<(), KubeError> {
         let start = Instant::now();
         loop {
             if self.get("/readyz").is_some_and(|(code, _)| code == 200) {
@@ -191,10 +206,10 @@ impl Webhook {
                     tail: self.log_text(),
                 });
             }
-            if start.elapsed() > Duration::from_secs(30) {
+            if start.elapsed() > timeout {
                 return Err(KubeError::Timeout {
                     what: "meshinject serve /readyz".into(),
-                    secs: 30,
+                    secs: timeout.as_secs(),
                     log: self.log.clone(),
                     tail: self.log_text(),
                 });

@@ -7,6 +7,7 @@
 //! blocking thread, at most `workers` at a time: the engine is CPU-bound
 //! and must not stall the async workers that keep connections moving.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -48,15 +49,22 @@ pub struct AppState {
 
 impl AppState {
     /// Why the server is not ready, if it is not.
-    pub fn not_ready(&self) -> Option<&'static str> {
+    pub fn not_ready(&self) -> Option<Cow<'static, str>> {
         if self.shutting_down.load(Ordering::Relaxed) {
-            Some("shutting down")
+            Some("shutting down".into())
         } else if self.store.current().is_none() && !self.noop {
-            Some("no valid injection configuration loaded yet")
+            Some(match self.store.last_error() {
+                Some(r) => format!(
+                    "no valid injection configuration loaded yet; {} was refused: {}",
+                    r.source, r.error
+                )
+                .into(),
+                None => "no valid injection configuration loaded yet".into(),
+            })
         } else if self.needs_nodes && self.cluster.nodes().is_none() {
-            Some("node list not synced yet")
+            Some("node list not synced yet".into())
         } else if self.needs_namespaces && self.cluster.namespace_lookup().is_none() {
-            Some("namespace cache not synced yet")
+            Some("namespace cache not synced yet".into())
         } else {
             None
         }
@@ -313,7 +321,7 @@ async fn metrics(State(st): State<Arc<AppState>>) -> Response {
 async fn readyz(State(st): State<Arc<AppState>>) -> Response {
     match st.not_ready() {
         None => plain(StatusCode::OK, "ok"),
-        Some(why) => plain(StatusCode::SERVICE_UNAVAILABLE, why),
+        Some(why) => plain(StatusCode::SERVICE_UNAVAILABLE, &why),
     }
 }
 

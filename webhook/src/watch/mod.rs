@@ -116,7 +116,11 @@ impl ConfigStore {
     /// parse, or a key is missing): logged, counted, kept out.
     pub fn refuse(&self, source: &str, error: String) {
         self.metrics.config_reload(false);
-        tracing::error!(source, %error, "injection configuration refused; the previous one stays in force");
+        if self.current().is_some() {
+            tracing::error!(source, %error, "injection configuration refused; the previous one stays in force");
+        } else {
+            tracing::error!(source, %error, "injection configuration refused; none is in force, not ready until a valid one arrives");
+        }
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(Refusal {
             source: source.to_string(),
             error,
