@@ -1,8 +1,10 @@
 //! Idempotence and faults of mesh-init in real network namespaces (root
 //! required; see `e2e::require`): a second identical run changes nothing, a
 //! tainted ISTIO chain fails a plain run with a message naming it and
-//! `--reconcile` converges, `--cleanup-only` restores iptables-save exactly,
-//! concurrent runs both end correct, bad inputs exit non-zero naming the flag
+//! `--reconcile` converges, `--cleanup-only` restores iptables-save exactly
+//! (on nft also deleting the tables it left empty, and only those, in one
+//! batch the kernel refuses if the ruleset moved), concurrent runs both end
+//! correct, bad inputs exit non-zero naming the flag
 //! and write nothing, detection picks legacy only where legacy holds rules,
 //! and TPROXY routing is idempotent.
 
@@ -193,6 +195,161 @@ fn cleanup_only_restores_the_previous_state_exactly() {
             "cleanup is idempotent: {log}"
         );
     }
+}
+
+/// Sidecar arguments in TPROXY mode with DNS capture: mesh-init then writes
+/// the mangle, nat and raw tables.
+fn tproxy_dns_args(backend: Backend) -> Vec<String> {
+    let servers = format!("{},{}", V4.peer, V6.peer);
+    let mut args = default_args(backend, &["--redirect-dns", "--dns-servers", &servers]);
+    let m = args.iter().position(|a| a == "-m").unwrap();
+    args[m + 1] = "TPROXY".into();
+    args
+}
+
+fn with_cleanup(args: &[String]) -> Vec<String> {
+    let mut args = args.to_vec();
+    args.push("--cleanup-only".into());
+    args
+}
+
+#[test]
+fn cleanup_only_on_nft_deletes_the_tables_it_left_empty() {
+    if !require::netns_suite("--cleanup-only deletes emptied nft tables") {
+        return;
+    }
+    let nft = Backend::Nft;
+    let cases = [
+        (default_args(nft, &[]), &["nat"][..]),
+        (tproxy_dns_args(nft), &["mangle", "nat", "raw"][..]),
+    ];
+    for (args, tables) in cases {
+        let p = Pod::new();
+        let before = [p.save(nft, false), p.save(nft, true)];
+        let everything = p.snapshot();
+        applied(&p, &args);
+        for (v6, saved) in [(false, p.save(nft, false)), (true, p.save(nft, true))] {
+            for t in tables {
+                assert!(
+                    saved.contains(&format!("*{t}\n")),
+                    "v6={v6}: the run must write {t}: {saved}"
+                );
+            }
+        }
+        let log = applied(&p, &with_cleanup(&args));
+        for t in tables {
+            for family in ["ip (IPv4)", "ip6 (IPv6)"] {
+                assert!(
+                    log.contains(&format!("table {t} of family {family}")),
+                    "{t} {family} must be deleted: {log}"
+                );
+            }
+        }
+        assert_eq!(
+            [p.save(nft, false), p.save(nft, true)],
+            before,
+            "iptables-save and ip6tables-save must print what they printed before mesh-init ran"
+        );
+        assert_eq!(p.snapshot(), everything);
+        let log = applied(&p, &with_cleanup(&args));
+        assert!(!log.contains("deleted"), "nothing left to delete: {log}");
+        assert_eq!(p.snapshot(), everything);
+    }
+}
+
+#[test]
+fn cleanup_only_on_nft_keeps_tables_holding_anything_foreign() {
+    if !require::netns_suite("--cleanup-only keeps non-empty nft tables") {
+        return;
+    }
+    let nft = Backend::Nft;
+    let p = Pod::new();
+    for (v6, dst) in [(false, "192.0.2.1/32"), (true, "2001:db8::1/128")] {
+        // A foreign rule, a policy other than ACCEPT and an empty user chain,
+        // each in a table mesh-init writes to.
+        p.iptables(
+            nft,
+            v6,
+            &["-t", "nat", "-A", "OUTPUT", "-d", dst, "-j", "ACCEPT"],
+        );
+        p.iptables(nft, v6, &["-t", "filter", "-P", "FORWARD", "DROP"]);
+        p.iptables(nft, v6, &["-t", "mangle", "-N", "FOREIGN"]);
+    }
+    let before = p.snapshot();
+    let args = tproxy_dns_args(nft);
+    applied(&p, &args);
+    let log = applied(&p, &with_cleanup(&args));
+    assert_eq!(
+        p.snapshot(),
+        before,
+        "cleanup must restore the state exactly"
+    );
+    for (v6, dst) in [(false, "192.0.2.1/32"), (true, "2001:db8::1/128")] {
+        let saved = p.save(nft, v6);
+        assert!(
+            saved.contains(&format!("-A OUTPUT -d {dst} -j ACCEPT")),
+            "{saved}"
+        );
+        assert!(saved.contains(":FORWARD DROP"), "{saved}");
+        assert!(saved.contains(":FOREIGN -"), "{saved}");
+        assert!(!saved.contains("*raw"), "raw was left empty: {saved}");
+    }
+    for family in ["IPv4", "IPv6"] {
+        for kept in [
+            "table nat left in place: it holds 1 rule(s)",
+            "table filter left in place: the policy of its chain FORWARD is not ACCEPT",
+            "table mangle left in place: it holds chain FOREIGN, not an iptables built-in chain",
+        ] {
+            assert!(
+                log.contains(&format!("{family} iptables-nft {kept}")),
+                "{family} {kept}: {log}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_delete_batch_checked_against_a_stale_generation_deletes_nothing() {
+    if !require::netns_suite("stale nf_tables delete batch") {
+        return;
+    }
+    use init::apply::{nfnl::Socket, prune, ruleset, Family};
+    let nft = Backend::Nft;
+    let p = Pod::new();
+    // Two empty tables, as a cleanup leaves them.
+    for t in ["nat", "raw"] {
+        p.iptables(nft, false, &["-t", t, "-A", "OUTPUT", "-j", "ACCEPT"]);
+        p.iptables(nft, false, &["-t", t, "-D", "OUTPUT", "-j", "ACCEPT"]);
+    }
+    let doomed = [
+        (Family::V4, "nat".to_string()),
+        (Family::V4, "raw".to_string()),
+    ];
+    let checked = p
+        .pod
+        .run(|| ruleset::generation(&mut Socket::open().unwrap()).unwrap());
+    // Another writer fills one of them after the check.
+    p.iptables(nft, false, &["-t", "raw", "-A", "OUTPUT", "-j", "ACCEPT"]);
+    let refused = p
+        .pod
+        .run(|| prune::delete(&mut Socket::open().unwrap(), checked, &doomed).unwrap());
+    assert_eq!(refused.map(|(_, errno)| errno), Some(libc::ERESTART));
+    let saved = p.save(nft, false);
+    assert!(
+        saved.contains("*nat") && saved.contains("*raw\n") && saved.contains("-A OUTPUT -j ACCEPT"),
+        "a refused batch deletes nothing: {saved}"
+    );
+    // Checked again now: raw stays, nat goes.
+    let mut log = Vec::new();
+    let deleted = p
+        .pod
+        .run(|| prune::empty_tables(&[Family::V4], &mut log).unwrap());
+    assert_eq!(deleted, [(Family::V4, "nat".to_string())], "{log:?}");
+    let saved = p.save(nft, false);
+    assert!(
+        !saved.contains("*nat") && saved.contains("-A OUTPUT -j ACCEPT"),
+        "{saved}"
+    );
 }
 
 #[test]

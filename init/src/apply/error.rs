@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use super::backend::Family;
 use super::compare::Difference;
+use super::prune::PruneError;
 use super::rules::ParseError;
 
 #[derive(Debug, Error)]
@@ -56,4 +57,6 @@ pub enum ApplyError {
     Lock(#[source] io::Error),
     #[error("policy routing for TPROXY failed: `{command}`: {stderr}")]
     Route { command: String, stderr: String },
+    #[error(transparent)]
+    Prune(#[from] PruneError),
 }

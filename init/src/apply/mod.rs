@@ -13,6 +13,7 @@
 //! pod costs one iptables process, like a bare restore; the restore inherits
 //! the lock and prints the final rules on stderr, and its exit status is the
 //! run's.
+//! `--cleanup-only` then deletes the nft tables it left empty ([`prune`]).
 //! Everything done is logged to stderr: the transaction written and the final
 //! rules of every table it touched.
 
@@ -25,9 +26,12 @@ pub mod flow;
 pub mod lock;
 pub mod names;
 pub mod netns;
+pub mod nfnl;
 pub mod nft;
+pub mod prune;
 pub mod routes;
 pub mod rules;
+pub mod ruleset;
 pub mod txn;
 
 use std::path::PathBuf;
@@ -328,7 +332,10 @@ fn exec_fast_path(
 
 /// Removes every `ISTIO_*` chain and every rule jumping into one (IPv6 only
 /// when enabled, as Istio does); with the payloads, also the built-in-chain
-/// rules they would add. Other rules are left untouched.
+/// rules they would add. Other rules are left untouched. On the nft backend,
+/// the tables mesh-init writes to that are now empty are deleted
+/// ([`prune`]), so that iptables-save prints what it printed before
+/// mesh-init ran.
 pub fn cleanup(
     opts: &ApplyOptions,
     ipv4_payload: Option<&str>,
@@ -344,6 +351,17 @@ pub fn cleanup(
         };
         cleanup_family(sys, family, payload, &SystemNames, log)
     })?;
+    let nft: Vec<Family> = systems
+        .iter()
+        .filter(|(_, sys)| sys.runner.bins.backend == Backend::Nft)
+        .map(|(family, _)| *family)
+        .collect();
+    if !nft.is_empty() {
+        let mut log = Vec::new();
+        let pruned = prune::empty_tables(&nft, &mut log);
+        emit(opts, &log);
+        pruned?;
+    }
     Ok(Outcome {
         families,
         routing_steps: 0,

@@ -16,6 +16,9 @@ pub enum Table {
 }
 
 impl Table {
+    /// Every table the planner can write to.
+    pub const ALL: [Table; 4] = [Table::Filter, Table::Mangle, Table::Nat, Table::Raw];
+
     pub fn name(self) -> &'static str {
         match self {
             Table::Filter => "filter",
