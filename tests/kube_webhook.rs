@@ -67,8 +67,8 @@ fn is_injected(pod: &Value) -> bool {
         && pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_string()
 }
 
-/// The value after `-i` in istio-init's args.
-fn include_ranges(pod: &Value) -> Option<String> {
+/// The value after `flag` in istio-init's args.
+fn init_arg(pod: &Value, flag: &str) -> Option<String> {
     let init = pod["spec"]["initContainers"]
         .as_array()?
         .iter()
@@ -78,8 +78,13 @@ fn include_ranges(pod: &Value) -> Option<String> {
         .iter()
         .filter_map(|a| a.as_str())
         .collect();
-    let i = args.iter().position(|a| *a == "-i")?;
+    let i = args.iter().position(|a| *a == flag)?;
     args.get(i + 1).map(|s| s.to_string())
+}
+
+/// The value after `-i` in istio-init's args.
+fn include_ranges(pod: &Value) -> Option<String> {
+    init_arg(pod, "-i")
 }
 
 fn values_with(edit: impl FnOnce(&mut Value)) -> String {
@@ -113,6 +118,7 @@ fn seed_flows_through_the_api_server() {
     let url = format!("https://127.0.0.1:{port}/inject");
     register(&plane, MWC, &url, &cert.ca_bundle, "Fail").expect("register the webhook");
 
+    plane.step("scenario 1: deployment in a labelled namespace");
     // 1. A Deployment in a labelled namespace: the ReplicaSet's pod is injected.
     ns(&plane, "on", Some("istio-injection=enabled"));
     plane
@@ -143,6 +149,7 @@ fn seed_flows_through_the_api_server() {
     assert!(is_injected(&pod), "deployment pod not injected: {pod:#}");
     assert_eq!(include_ranges(&pod).as_deref(), Some("*"));
 
+    plane.step("scenario 1: pods left alone");
     // Unlabelled, disabled namespace, and opted-out pod: untouched.
     ns(&plane, "off", None);
     ns(&plane, "disabled", Some("istio-injection=disabled"));
@@ -157,6 +164,7 @@ fn seed_flows_through_the_api_server() {
         assert!(pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_null());
     }
 
+    plane.step("scenario 2: includeIPRanges edited");
     // 2. The ConfigMap edited: the next pod gets the new ranges, without a restart.
     let before = run_pod(&plane, "on", "before", &[]);
     assert_eq!(include_ranges(&before).as_deref(), Some("*"));
@@ -181,6 +189,66 @@ fn seed_flows_through_the_api_server() {
         .expect("earlier pod");
     assert_eq!(include_ranges(&stored).as_deref(), Some("*"));
 
+    plane.step("scenario 2: exclusions and annotations");
+    // The other capture settings of `values`, then the pod annotations that
+    // override them.
+    set_values(
+        &plane,
+        &values_with(|v| {
+            let p = &mut v["global"]["proxy"];
+            p["includeIPRanges"] = "10.244.0.1/24".into();
+            p["excludeIPRanges"] = "10.244.0.9/32".into();
+            p["excludeInboundPorts"] = "8081".into();
+            p["excludeOutboundPorts"] = "9090".into();
+        }),
+    )
+    .expect("patch values");
+    let flags =
+        |pod: &Value| ["-i", "-x", "-d", "-o"].map(|f| init_arg(pod, f).unwrap_or_default());
+    let want = [
+        "10.244.0.1/24",
+        "10.244.0.9/32",
+        "15090,15021,8081,15020",
+        "9090",
+    ];
+    let mut i = 0;
+    plane
+        .eventually(Duration::from_secs(15), || {
+            i += 1;
+            let pod = run_pod(&plane, "on", &format!("excl-{i}"), &[]);
+            (flags(&pod) == want).then_some(pod)
+        })
+        .unwrap_or_else(|| panic!("exclusions not applied; log:\n{}", hook.log_text()));
+    let annotated = {
+        let args = [
+            "-n",
+            "on",
+            "run",
+            "annotated",
+            "--image=hello:1.0",
+            "--restart=Never",
+            "--annotations=traffic.sidecar.istio.io/includeOutboundIPRanges=10.0.0.0/8",
+            "--annotations=traffic.sidecar.istio.io/excludeOutboundIPRanges=10.1.0.0/16",
+            "--annotations=traffic.sidecar.istio.io/excludeInboundPorts=7070",
+            "--annotations=traffic.sidecar.istio.io/excludeOutboundPorts=6060",
+        ];
+        plane.kubectl(&args, None).expect("kubectl run annotated");
+        plane
+            .kubectl_json(&["-n", "on", "get", "pod", "annotated"])
+            .expect("get pod")
+    };
+    assert_eq!(
+        flags(&annotated),
+        [
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "15090,15021,7070,15020",
+            "6060"
+        ],
+        "annotations must override values: {annotated:#}"
+    );
+
+    plane.step("scenario 4: invalid edit");
     // 4. An invalid edit: refused, counted, the previous configuration kept.
     let errors = hook
         .metric("meshinject_config_reload_errors_total")
@@ -195,6 +263,7 @@ fn seed_flows_through_the_api_server() {
     assert!(is_injected(&kept));
     assert_eq!(include_ranges(&kept).as_deref(), Some("10.244.0.1/24"));
 
+    plane.step("scenario 5: kube-inject | kubectl apply");
     // 5. kube-inject | kubectl apply in a namespace without the label.
     let dir = plane.dir().join("ki");
     std::fs::create_dir_all(&dir).unwrap();
@@ -236,6 +305,7 @@ fn seed_flows_through_the_api_server() {
         .expect("pod of the kube-injected deployment");
     assert!(is_injected(&manual), "{manual:#}");
 
+    plane.step("scenario 6: webhook stopped");
     // 6. Webhook stopped: Fail refuses naming the webhook, Ignore admits uninjected.
     hook.stop();
     let err = plane
@@ -277,6 +347,7 @@ fn seed_flows_through_the_api_server() {
         })
         .expect("pod admitted with failurePolicy Ignore");
     assert!(!is_injected(&ignored), "{ignored:#}");
+    plane.step("scenario 6: webhook restarted");
     // Restarted while the ConfigMap still holds the invalid edit of step 4:
     // no configuration was ever good in this process, so it is not ready and
     // says why; once the ConfigMap is fixed it gets ready and injects again.
@@ -302,4 +373,5 @@ fn seed_flows_through_the_api_server() {
     let resumed = run_pod(&plane, "on", "resumed", &[]);
     assert!(is_injected(&resumed), "{resumed:#}");
     assert_eq!(include_ranges(&resumed).as_deref(), Some("*"));
+    plane.step("done");
 }

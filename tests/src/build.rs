@@ -28,42 +28,63 @@ fn profile_args(profile_dir: &Path) -> Vec<String> {
     }
 }
 
-/// Path to a `mesh-init` built from this workspace.
+/// `cargo` with the variables `cargo test` sets for the test process
+/// removed: they would reach build scripts (ring's tracks
+/// `CARGO_MANIFEST_DIR`) and make the nested build recompile the whole
+/// dependency tree, and the next outer build recompile it back.
+fn cargo() -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let from_test_runner = (name.starts_with("CARGO_")
+            && !matches!(name, "CARGO_HOME" | "CARGO_TARGET_DIR")
+            && !name.starts_with("CARGO_BUILD_")
+            && !name.starts_with("CARGO_PROFILE_")
+            && !name.starts_with("CARGO_REGISTRIES_")
+            && !name.starts_with("CARGO_NET_"))
+            || name == "OUT_DIR";
+        if from_test_runner {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// Path to binary `bin` of workspace package `package`, built with the same
+/// profile as the running test.
+pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
+    let dir = profile_dir();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    let out = cargo()
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(profile_args(&dir))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build {bin}: {e}"));
+    assert!(
+        out.status.success(),
+        "cargo build -p {package} --bin {bin} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.join(bin);
+    assert!(
+        path.is_file(),
+        "{bin} was built but is not at {}",
+        path.display()
+    );
+    path
+}
+
+/// Path to a `mesh-init` built from this workspace (`MESH_INIT_BIN`
+/// overrides it).
 pub fn mesh_init() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        if let Some(bin) = std::env::var_os("MESH_INIT_BIN") {
-            return PathBuf::from(bin);
-        }
-        let dir = profile_dir();
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        let out = Command::new(&cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "init",
-                "--bin",
-                "mesh-init",
-                "--manifest-path",
-            ])
-            .arg(&manifest)
-            .args(profile_args(&dir))
-            .output()
-            .expect("cannot run cargo to build mesh-init");
-        assert!(
-            out.status.success(),
-            "cargo build -p init --bin mesh-init failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let bin = dir.join("mesh-init");
-        assert!(
-            bin.is_file(),
-            "mesh-init was built but is not at {}",
-            bin.display()
-        );
-        bin
+        std::env::var_os("MESH_INIT_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_bin("init", "mesh-init"))
     })
 }
 
@@ -158,9 +179,8 @@ pub fn mesh_init_shipped() -> &'static Path {
             }
             _ => shipped.rustflags.clone(),
         };
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        let out = Command::new(&cargo)
+        let out = cargo()
             .args(["build", "--quiet", "--profile", &shipped.profile])
             .args(["-p", "init", "--bin", "mesh-init", "--target", &triple])
             .arg("--manifest-path")

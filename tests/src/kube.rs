@@ -192,6 +192,7 @@ pub struct ControlPlane {
     dir: PathBuf,
     /// Keep `dir` on drop (a failed start keeps its logs).
     keep_dir: bool,
+    started: Instant,
     procs: Vec<Proc>,
     bins: Binaries,
     /// `https://127.0.0.1:<port>`.
@@ -222,6 +223,7 @@ impl ControlPlane {
         let mut plane = ControlPlane {
             dir: dir.clone(),
             keep_dir: false,
+            started: Instant::now(),
             procs: Vec::new(),
             bins,
             server: String::new(),
@@ -394,6 +396,12 @@ impl ControlPlane {
             self.token
         );
         std::fs::write(&self.kubeconfig, text).map_err(io("writing the kubeconfig"))
+    }
+
+    /// Prints `what` with the time since the plane started, so that a slow
+    /// step shows in the test output (`--nocapture`).
+    pub fn step(&self, what: &str) {
+        eprintln!("[{:>6.1}s] {what}", self.started.elapsed().as_secs_f64());
     }
 
     /// The plane's temporary directory (logs, keys, kubeconfig).

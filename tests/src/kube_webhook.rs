@@ -18,37 +18,9 @@ use crate::kube::{ControlPlane, KubeError};
 pub fn meshinject() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        if let Some(bin) = std::env::var_os("MESHINJECT_BIN") {
-            return PathBuf::from(bin);
-        }
-        let exe = std::env::current_exe().expect("cannot locate the running executable");
-        let mut dir = exe.parent().expect("executable has a parent").to_path_buf();
-        if dir.file_name().and_then(|n| n.to_str()) == Some("deps") {
-            dir.pop();
-        }
-        let profile = dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug");
-        let mut args = vec!["build", "--quiet", "-p", "webhook", "--bin", "meshinject"];
-        match profile {
-            "debug" => {}
-            "release" => args.push("--release"),
-            other => args.extend(["--profile", other]),
-        }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        let out = Command::new(cargo)
-            .args(&args)
-            .arg("--manifest-path")
-            .arg(manifest)
-            .output()
-            .expect("cannot run cargo to build meshinject");
-        assert!(
-            out.status.success(),
-            "cargo build -p webhook --bin meshinject failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let bin = dir.join("meshinject");
-        assert!(bin.is_file(), "meshinject not at {}", bin.display());
-        bin
+        std::env::var_os("MESHINJECT_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| crate::build::workspace_bin("webhook", "meshinject"))
     })
 }
 
