@@ -125,6 +125,16 @@ fn deployment_runs_the_server_hardened() {
     assert!(args
         .windows(2)
         .any(|w| w == [json!("--revision"), json!("canary")]));
+    // A revision's server reads the revision's ConfigMaps (as Istio names
+    // them): the chart ships them under those names and grants exactly them.
+    find(&custom, "ConfigMap", "istio-sidecar-injector-canary");
+    find(&custom, "ConfigMap", "istio-canary");
+    assert_eq!(
+        find(&custom, "Role", "meshinject")["rules"][0]["resourceNames"],
+        json!(["istio-sidecar-injector-canary", "istio-canary"])
+    );
+    let default_rev = self::docs(json!({"revision": "default"}));
+    find(&default_rev, "ConfigMap", "istio-sidecar-injector");
 }
 
 #[test]
@@ -134,17 +144,18 @@ fn rbac_grants_exactly_what_the_server_uses() {
     assert_eq!(role["metadata"]["namespace"], "mesh-system");
     assert_eq!(
         role["rules"],
-        json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}])
+        json!([{"apiGroups": [""], "resources": ["configmaps"],
+            "resourceNames": ["istio-sidecar-injector", "istio"], "verbs": ["get", "list", "watch"]}])
     );
     let cluster = find(&docs, "ClusterRole", "meshinject-mesh-system");
     assert_eq!(
         cluster["rules"],
         json!([
             {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]},
-            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"]},
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list", "watch"]},
             {"apiGroups": ["admissionregistration.k8s.io"],
              "resources": ["mutatingwebhookconfigurations"],
-             "resourceNames": ["meshinject-mesh-system"], "verbs": ["get", "patch"]}
+             "resourceNames": ["meshinject-mesh-system"], "verbs": ["get", "list", "watch", "patch"]}
         ])
     );
     for (kind, name) in [

@@ -389,13 +389,19 @@ impl ControlPlane {
     }
 
     fn write_kubeconfig(&self) -> Result<(), KubeError> {
+        self.write_kubeconfig_for(&self.token, &self.kubeconfig)
+    }
+
+    /// Writes to `path` a kubeconfig for this API server that authenticates
+    /// with bearer `token` (e.g. a service account's).
+    pub fn write_kubeconfig_for(&self, token: &str, path: &Path) -> Result<(), KubeError> {
         let text = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: {}\n    certificate-authority: {}\nusers:\n- name: admin\n  user:\n    token: {}\ncontexts:\n- name: local\n  context: {{cluster: local, user: admin}}\ncurrent-context: local\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: {}\n    certificate-authority: {}\nusers:\n- name: user\n  user:\n    token: {}\ncontexts:\n- name: local\n  context: {{cluster: local, user: user}}\ncurrent-context: local\n",
             self.server,
             self.ca_file.display(),
-            self.token
+            token
         );
-        std::fs::write(&self.kubeconfig, text).map_err(io("writing the kubeconfig"))
+        std::fs::write(path, text).map_err(io(format!("writing {}", path.display())))
     }
 
     /// Prints `what` with the time since the plane started, so that a slow

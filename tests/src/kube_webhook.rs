@@ -107,20 +107,33 @@ impl Webhook {
     pub fn start(plane: &ControlPlane, port: u16, extra: &[&str]) -> Result<Webhook, KubeError> {
         let mut args = vec![
             "serve".to_string(),
-            "--listen-address".into(),
-            "127.0.0.1".into(),
             "--port".into(),
             port.to_string(),
-            "--monitoring-port".into(),
-            free_port().to_string(),
             "--kubeconfig".into(),
             plane.kubeconfig.display().to_string(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
+        Webhook::start_args(plane, port, args)
+    }
+
+    /// Starts `meshinject ARGS --listen-address 127.0.0.1 --monitoring-port
+    /// <free>` (ARGS serve on `port`) and waits for `/readyz`.
+    pub fn start_args(
+        plane: &ControlPlane,
+        port: u16,
+        mut args: Vec<String>,
+    ) -> Result<Webhook, KubeError> {
+        let monitoring_port = free_port();
+        args.extend([
+            "--listen-address".into(),
+            "127.0.0.1".into(),
+            "--monitoring-port".into(),
+            monitoring_port.to_string(),
+        ]);
         let mut w = Webhook {
             child: None,
             port,
-            monitoring_port: args[6].parse().expect("a port"),
+            monitoring_port,
             log: plane.dir().join(format!("meshinject-{port}.log")),
             args,
         };

@@ -13,6 +13,19 @@
 {{ .Values.webhook.configName | default (include "meshinject.clusterName" .) }}
 {{- end }}
 
+{{/* "-<revision>" for a revision's ConfigMap names (none for the default revision). */}}
+{{- define "meshinject.revisionSuffix" -}}
+{{ if and .Values.revision (ne .Values.revision "default") }}-{{ .Values.revision }}{{ end }}
+{{- end }}
+
+{{/* The ConfigMaps the server reads (--injector-configmap / --mesh-configmap defaults). */}}
+{{- define "meshinject.injectorConfigMap" -}}
+istio-sidecar-injector{{ include "meshinject.revisionSuffix" . }}
+{{- end }}
+{{- define "meshinject.meshConfigMap" -}}
+istio{{ include "meshinject.revisionSuffix" . }}
+{{- end }}
+
 {{/* Labels selecting the server's pods. */}}
 {{- define "meshinject.selectorLabels" -}}
 app.kubernetes.io/name: {{ .Chart.Name }}
