@@ -41,6 +41,8 @@ pub enum KubeError {
         log: PathBuf,
         tail: String,
     },
+    #[error("rendering charts/meshinject: {0}")]
+    Chart(#[from] crate::kube_chart::ChartError),
     #[error("`{command}` failed ({status}): {stderr}")]
     Command {
         command: String,

@@ -12,6 +12,7 @@
 pub mod build;
 pub mod kube;
 pub mod kube_chart;
+pub mod kube_install;
 pub mod kube_webhook;
 pub mod netns;
 pub mod pod;
