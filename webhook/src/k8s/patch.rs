@@ -369,26 +369,4 @@ mod tests {
         }
         assert!(pairs > 80, "only {pairs} document pairs");
     }
-
-    /// Linear growth of patch creation time; run with `cargo test -p webhook -- --ignored`.
-    #[test]
-    #[ignore = "timing measurement"]
-    fn measure_diff_growth() {
-        let time = |vars: usize| {
-            let (a, b) = (pod(vars), injected(pod(vars)));
-            let start = std::time::Instant::now();
-            for _ in 0..50 {
-                std::hint::black_box(create_patch(&a, &b));
-            }
-            start.elapsed() / 50
-        };
-        time(2000); // warm up
-        let (t200, t2000) = (time(200), time(2000));
-        let ratio = t2000.as_secs_f64() / t200.as_secs_f64();
-        println!("200 vars: {t200:?}, 2000 vars: {t2000:?}, ratio {ratio:.1}");
-        assert!(
-            ratio < 20.0,
-            "diff grows faster than linearly: ratio {ratio:.1}"
-        );
-    }
 }
