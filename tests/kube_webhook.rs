@@ -100,13 +100,6 @@ fn seed_flows_through_the_api_server() {
     };
     let _ = meshinject();
     let cert = ServingCert::generate(plane.dir()).expect("serving certificate");
-    load_config(
-        &plane,
-        &defaults("config.yaml"),
-        &defaults("values.json"),
-        &defaults("mesh.yaml"),
-    )
-    .expect("load the default ConfigMaps");
     let port = free_port();
     let tls = [
         "--tls-cert",
@@ -114,7 +107,31 @@ fn seed_flows_through_the_api_server() {
         "--tls-key",
         cert.key.to_str().unwrap(),
     ];
-    let mut hook = Webhook::start(&plane, port, &tls).expect("meshinject serve");
+
+    // Started before its ConfigMaps exist: not ready until they are created
+    // through the API server, and the watch picks them up.
+    plane.step("webhook started before its ConfigMaps exist");
+    let mut hook = Webhook::serve(&plane, port, &tls);
+    hook.spawn().expect("meshinject serve");
+    plane
+        .eventually(Duration::from_secs(30), || {
+            hook.get("/readyz").filter(|(code, _)| *code == 503)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "/readyz not 503 without ConfigMaps; log:\n{}",
+                hook.log_text()
+            )
+        });
+    load_config(
+        &plane,
+        &defaults("config.yaml"),
+        &defaults("values.json"),
+        &defaults("mesh.yaml"),
+    )
+    .expect("load the default ConfigMaps");
+    hook.wait_ready(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("not ready once the ConfigMaps exist: {e}"));
     let url = format!("https://127.0.0.1:{port}/inject");
     register(&plane, MWC, &url, &cert.ca_bundle, "Fail").expect("register the webhook");
 

@@ -102,9 +102,17 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    /// Starts `meshinject serve --listen-address 127.0.0.1 --port <port>
-    /// --kubeconfig <plane> EXTRA` and waits for `/readyz`.
+    /// Starts `meshinject serve --port <port> --kubeconfig <plane> EXTRA`
+    /// (see [`Webhook::new`]) and waits for `/readyz`.
     pub fn start(plane: &ControlPlane, port: u16, extra: &[&str]) -> Result<Webhook, KubeError> {
+        let mut w = Webhook::serve(plane, port, extra);
+        w.restart()?;
+        Ok(w)
+    }
+
+    /// `meshinject serve --port <port> --kubeconfig <plane> EXTRA`, not
+    /// started yet.
+    pub fn serve(plane: &ControlPlane, port: u16, extra: &[&str]) -> Webhook {
         let mut args = vec![
             "serve".to_string(),
             "--port".into(),
@@ -113,16 +121,23 @@ impl Webhook {
             plane.kubeconfig.display().to_string(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
-        Webhook::start_args(plane, port, args)
+        Webhook::new(plane, port, args)
     }
 
-    /// Starts `meshinject ARGS --listen-address 127.0.0.1 --monitoring-port
-    /// <free>` (ARGS serve on `port`) and waits for `/readyz`.
+    /// Starts `meshinject ARGS` (see [`Webhook::new`]) and waits for `/readyz`.
     pub fn start_args(
         plane: &ControlPlane,
         port: u16,
-        mut args: Vec<String>,
+        args: Vec<String>,
     ) -> Result<Webhook, KubeError> {
+        let mut w = Webhook::new(plane, port, args);
+        w.restart()?;
+        Ok(w)
+    }
+
+    /// `meshinject ARGS --listen-address 127.0.0.1 --monitoring-port <free>`
+    /// (ARGS serve on `port`), not started yet.
+    pub fn new(plane: &ControlPlane, port: u16, mut args: Vec<String>) -> Webhook {
         let monitoring_port = free_port();
         args.extend([
             "--listen-address".into(),
@@ -130,15 +145,13 @@ impl Webhook {
             "--monitoring-port".into(),
             monitoring_port.to_string(),
         ]);
-        let mut w = Webhook {
+        Webhook {
             child: None,
             port,
             monitoring_port,
             log: plane.dir().join(format!("meshinject-{port}.log")),
             args,
-        };
-        w.restart()?;
-        Ok(w)
+        }
     }
 
     /// Starts the process again with the same flags (after [`Webhook::stop`])
