@@ -26,8 +26,8 @@ TLS (one of --tls-cert/--tls-key or --self-signed):
   --self-signed              generate a CA and a serving certificate for
                              <service>.<namespace>.svc in memory, and keep the
                              caBundle of --webhook-config equal to that CA
-                             (needs API access; one replica: each replica
-                             generates its own CA)
+                             (needs API access; each replica adds its own
+                             CA, the newest four are kept)
   --service NAME             the webhook Service (default istiod)
   --service-namespace NS     its namespace (default --config-namespace)
   --webhook-config NAME      MutatingWebhookConfiguration to keep the caBundle
