@@ -9,28 +9,10 @@ use std::time::Duration;
 
 use e2e::kube::{self, ControlPlane};
 use e2e::kube_install::{install, namespace};
+use e2e::kube_webhook::run_pod;
 use serde_json::{json, Value};
 
 const NS: &str = "mesh-system";
-
-fn run_pod(plane: &ControlPlane, ns: &str, name: &str) -> Value {
-    plane
-        .kubectl(
-            &[
-                "-n",
-                ns,
-                "run",
-                name,
-                "--image=hello:1.0",
-                "--restart=Never",
-            ],
-            None,
-        )
-        .unwrap_or_else(|e| panic!("kubectl run {ns}/{name}: {e}"));
-    plane
-        .kubectl_json(&["-n", ns, "get", "pod", name])
-        .expect("get pod")
-}
 
 fn injected(pod: &Value) -> bool {
     pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_string()
@@ -59,19 +41,19 @@ fn the_installed_chart_injects_under_its_own_rbac() {
     let pod = plane
         .eventually(Duration::from_secs(30), || {
             i += 1;
-            Some(run_pod(&plane, "app", &format!("hello-{i}"))).filter(injected)
+            Some(run_pod(&plane, "app", &format!("hello-{i}"), &[])).filter(injected)
         })
         .unwrap_or_else(|| panic!("pod not injected; log:\n{}", hook.log_text()));
     assert_eq!(pod["metadata"]["namespace"], "app");
     label(&plane, "rev", &["istio.io/rev=default"]);
-    assert!(injected(&run_pod(&plane, "rev", "hello")));
+    assert!(injected(&run_pod(&plane, "rev", "hello", &[])));
     label(&plane, "plain", &[]);
-    assert!(!injected(&run_pod(&plane, "plain", "hello")));
+    assert!(!injected(&run_pod(&plane, "plain", "hello", &[])));
     // The install namespace and kube-system stay excluded even when labelled.
     label(&plane, NS, &["istio-injection=enabled"]);
-    assert!(!injected(&run_pod(&plane, NS, "hello")));
+    assert!(!injected(&run_pod(&plane, NS, "hello", &[])));
     label(&plane, "kube-system", &["istio-injection=enabled"]);
-    assert!(!injected(&run_pod(&plane, "kube-system", "hello")));
+    assert!(!injected(&run_pod(&plane, "kube-system", "hello", &[])));
 
     plane.step("the chart's ConfigMap edited");
     let values = plane
@@ -102,7 +84,7 @@ fn the_installed_chart_injects_under_its_own_rbac() {
     plane
         .eventually(Duration::from_secs(15), || {
             i += 1;
-            let pod = run_pod(&plane, "app", &format!("edited-{i}"));
+            let pod = run_pod(&plane, "app", &format!("edited-{i}"), &[]);
             let args = pod["spec"]["initContainers"][0]["args"].as_array()?.clone();
             args.iter().any(|a| a == "10.244.0.1/24").then_some(())
         })

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use e2e::kube::{self, ControlPlane};
 use e2e::kube_webhook::{
-    free_port, load_config, meshinject, register, set_values, workspace, ServingCert, Webhook,
+    first_pod, free_port, kube_inject, load_config, meshinject, register, run_pod, set_values,
+    workspace, ServingCert, Webhook,
 };
 use serde_json::Value;
 
@@ -28,26 +29,6 @@ fn ns(plane: &ControlPlane, name: &str, label: Option<&str>) {
             .kubectl(&["label", "namespace", name, l], None)
             .expect("label namespace");
     }
-}
-
-/// `kubectl run` a bare pod and return what the API server stored.
-fn run_pod(plane: &ControlPlane, ns: &str, name: &str, labels: &[&str]) -> Value {
-    let mut args = vec![
-        "-n",
-        ns,
-        "run",
-        name,
-        "--image=hello:1.0",
-        "--restart=Never",
-    ];
-    let l = labels.join(",");
-    if !labels.is_empty() {
-        args.extend(["--labels", &l]);
-    }
-    plane.kubectl(&args, None).expect("kubectl run");
-    plane
-        .kubectl_json(&["-n", ns, "get", "pod", name])
-        .expect("get pod")
 }
 
 fn names(pod: &Value, field: &str) -> Vec<String> {
@@ -151,17 +132,7 @@ fn seed_flows_through_the_api_server() {
             None,
         )
         .expect("create deployment");
-    let pod = plane
-        .eventually(Duration::from_secs(60), || {
-            let list = plane.kubectl_json(&["-n", "on", "get", "pods"]).ok()?;
-            list["items"].as_array()?.first().cloned()
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "no pod of deployment hello; events:\n{:?}",
-                plane.kubectl(&["-n", "on", "get", "events"], None)
-            )
-        });
+    let pod = first_pod(&plane, "on", "");
     assert_eq!(pod["metadata"]["ownerReferences"][0]["kind"], "ReplicaSet");
     assert!(is_injected(&pod), "deployment pod not injected: {pod:#}");
     assert_eq!(include_ranges(&pod).as_deref(), Some("*"));
@@ -173,7 +144,11 @@ fn seed_flows_through_the_api_server() {
     for (n, p, labels) in [
         ("off", "plain", &[][..]),
         ("disabled", "plain", &[][..]),
-        ("on", "optout", &["sidecar.istio.io/inject=false"][..]),
+        (
+            "on",
+            "optout",
+            &["--labels=sidecar.istio.io/inject=false"][..],
+        ),
     ] {
         let pod = run_pod(&plane, n, p, labels);
         assert_eq!(names(&pod, "containers"), [p], "{n}/{p}: {pod:#}");
@@ -236,24 +211,17 @@ fn seed_flows_through_the_api_server() {
             (flags(&pod) == want).then_some(pod)
         })
         .unwrap_or_else(|| panic!("exclusions not applied; log:\n{}", hook.log_text()));
-    let annotated = {
-        let args = [
-            "-n",
-            "on",
-            "run",
-            "annotated",
-            "--image=hello:1.0",
-            "--restart=Never",
+    let annotated = run_pod(
+        &plane,
+        "on",
+        "annotated",
+        &[
             "--annotations=traffic.sidecar.istio.io/includeOutboundIPRanges=10.0.0.0/8",
             "--annotations=traffic.sidecar.istio.io/excludeOutboundIPRanges=10.1.0.0/16",
             "--annotations=traffic.sidecar.istio.io/excludeInboundPorts=7070",
             "--annotations=traffic.sidecar.istio.io/excludeOutboundPorts=6060",
-        ];
-        plane.kubectl(&args, None).expect("kubectl run annotated");
-        plane
-            .kubectl_json(&["-n", "on", "get", "pod", "annotated"])
-            .expect("get pod")
-    };
+        ],
+    );
     assert_eq!(
         flags(&annotated),
         [
@@ -289,37 +257,16 @@ fn seed_flows_through_the_api_server() {
     }
     let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: manual\nspec:\n  selector:\n    matchLabels: {app: manual}\n  template:\n    metadata:\n      labels: {app: manual}\n    spec:\n      containers:\n      - name: manual\n        image: hello:1.0\n";
     std::fs::write(dir.join("deploy.yaml"), deploy).unwrap();
-    let out = std::process::Command::new(meshinject())
-        .arg("kube-inject")
-        .arg("-f")
-        .arg(dir.join("deploy.yaml"))
-        .arg("--injectConfigFile")
-        .arg(dir.join("config.yaml"))
-        .arg("--valuesFile")
-        .arg(dir.join("values.json"))
-        .arg("--meshConfigFile")
-        .arg(dir.join("mesh.yaml"))
-        .output()
-        .expect("meshinject kube-inject");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let injected = kube_inject(
+        &dir.join("deploy.yaml"),
+        &dir.join("config.yaml"),
+        &dir.join("values.json"),
+        &dir.join("mesh.yaml"),
     );
     plane
-        .kubectl(
-            &["-n", "off", "apply", "-f", "-"],
-            Some(&String::from_utf8_lossy(&out.stdout)),
-        )
+        .kubectl(&["-n", "off", "apply", "-f", "-"], Some(&injected))
         .expect("kubectl apply of kube-inject output");
-    let manual = plane
-        .eventually(Duration::from_secs(60), || {
-            let list = plane
-                .kubectl_json(&["-n", "off", "get", "pods", "-l", "app=manual"])
-                .ok()?;
-            list["items"].as_array()?.first().cloned()
-        })
-        .expect("pod of the kube-injected deployment");
+    let manual = first_pod(&plane, "off", "app=manual");
     assert!(is_injected(&manual), "{manual:#}");
 
     plane.step("scenario 6: webhook stopped");

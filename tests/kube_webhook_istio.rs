@@ -5,22 +5,13 @@
 
 use std::time::Duration;
 
-use e2e::kube::{self, ControlPlane};
+use e2e::kube;
 use e2e::kube_webhook::{
-    free_port, load_config, meshinject, register, workspace, ServingCert, Webhook,
+    first_pod, free_port, kube_inject, load_config, register, workspace, ServingCert, Webhook,
 };
 use serde_json::Value;
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n      labels: {app: app}\n    spec:\n      containers:\n      - name: app\n        image: hello:1.0\n        ports:\n        - containerPort: 8080\n          protocol: TCP\n";
-
-fn first_pod(plane: &ControlPlane, ns: &str) -> Value {
-    plane
-        .eventually(Duration::from_secs(60), || {
-            let list = plane.kubectl_json(&["-n", ns, "get", "pods"]).ok()?;
-            list["items"].as_array()?.first().cloned()
-        })
-        .unwrap_or_else(|| panic!("no pod in {ns}"))
-}
 
 fn injected(pod: &Value) -> bool {
     pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_string()
@@ -76,31 +67,17 @@ fn istio_config_matches_kube_inject_and_self_signed_ca_is_trusted() {
     let deploy = plane.dir().join("deploy.yaml");
     let in_cli = DEPLOY.replace("  name: app\n", "  name: app\n  namespace: conf-cli\n");
     std::fs::write(&deploy, in_cli).unwrap();
-    let out = std::process::Command::new(meshinject())
-        .arg("kube-inject")
-        .arg("-f")
-        .arg(&deploy)
-        .arg("--injectConfigFile")
-        .arg(base.join("config.yaml"))
-        .arg("--valuesFile")
-        .arg(base.join("values.json"))
-        .arg("--meshConfigFile")
-        .arg(base.join("mesh.yaml"))
-        .output()
-        .expect("kube-inject");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let injected_cli = kube_inject(
+        &deploy,
+        &base.join("config.yaml"),
+        &base.join("values.json"),
+        &base.join("mesh.yaml"),
     );
     plane
-        .kubectl(
-            &["-n", "conf-cli", "apply", "-f", "-"],
-            Some(&String::from_utf8_lossy(&out.stdout)),
-        )
+        .kubectl(&["-n", "conf-cli", "apply", "-f", "-"], Some(&injected_cli))
         .expect("apply kube-inject output");
-    let web = first_pod(&plane, "conf-web");
-    let cli = first_pod(&plane, "conf-cli");
+    let web = first_pod(&plane, "conf-web", "");
+    let cli = first_pod(&plane, "conf-cli", "");
     assert!(injected(&web), "{web:#}");
     assert!(injected(&cli), "{cli:#}");
     // The namespace and the service-account token volume the API server

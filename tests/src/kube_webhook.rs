@@ -347,3 +347,67 @@ pub fn set_values(plane: &ControlPlane, values: &str) -> Result<(), KubeError> {
         )
         .map(drop)
 }
+
+/// `meshinject kube-inject -f <file>` with the given configuration files:
+/// the injected stream.
+pub fn kube_inject(file: &Path, config: &Path, values: &Path, mesh: &Path) -> String {
+    let out = Command::new(meshinject())
+        .arg("kube-inject")
+        .arg("-f")
+        .arg(file)
+        .arg("--injectConfigFile")
+        .arg(config)
+        .arg("--valuesFile")
+        .arg(values)
+        .arg("--meshConfigFile")
+        .arg(mesh)
+        .output()
+        .expect("running meshinject kube-inject");
+    assert!(
+        out.status.success(),
+        "meshinject kube-inject -f {} failed: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("kube-inject prints UTF-8")
+}
+
+/// `kubectl run` a bare pod (image `hello:1.0`, `extra` flags such as
+/// `--labels=…` or `--annotations=…`) and return what the API server stored.
+pub fn run_pod(plane: &ControlPlane, ns: &str, name: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "-n",
+        ns,
+        "run",
+        name,
+        "--image=hello:1.0",
+        "--restart=Never",
+    ];
+    args.extend(extra);
+    plane
+        .kubectl(&args, None)
+        .unwrap_or_else(|e| panic!("kubectl run {ns}/{name}: {e}"));
+    plane
+        .kubectl_json(&["-n", ns, "get", "pod", name])
+        .unwrap_or_else(|e| panic!("get pod {ns}/{name}: {e}"))
+}
+
+/// The first pod of namespace `ns` matching `selector` (may be empty) once
+/// one exists (a controller creates them shortly after their owner).
+pub fn first_pod(plane: &ControlPlane, ns: &str, selector: &str) -> serde_json::Value {
+    plane
+        .eventually(Duration::from_secs(60), || {
+            let mut args = vec!["-n", ns, "get", "pods"];
+            if !selector.is_empty() {
+                args.extend(["-l", selector]);
+            }
+            let list = plane.kubectl_json(&args).ok()?;
+            list["items"].as_array()?.first().cloned()
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no pod in {ns} ({selector}); events:\n{:?}",
+                plane.kubectl(&["-n", ns, "get", "events"], None)
+            )
+        })
+}
