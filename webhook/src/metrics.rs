@@ -90,6 +90,7 @@ impl Histogram {
 pub struct Metrics {
     requests: AtomicU64,
     success: AtomicU64,
+    injected: AtomicU64,
     skip: AtomicU64,
     failures: [AtomicU64; FailureReason::ALL.len()],
     time: Histogram,
@@ -110,11 +111,16 @@ pub enum Verdict {
 }
 
 impl Metrics {
-    /// Counts one admission request and its time.
-    pub fn record(&self, verdict: Verdict, elapsed: Duration) {
+    /// Counts one admission request and its time. `answered`: an
+    /// AdmissionReview was sent back (what Istio counts as a success, a
+    /// refusal or a skip included), as opposed to a plain HTTP error.
+    pub fn record(&self, verdict: Verdict, answered: bool, elapsed: Duration) {
         self.requests.fetch_add(1, Relaxed);
+        if answered {
+            self.success.fetch_add(1, Relaxed);
+        }
         match verdict {
-            Verdict::Injected => self.success.fetch_add(1, Relaxed),
+            Verdict::Injected => self.injected.fetch_add(1, Relaxed),
             Verdict::Skipped => self.skip.fetch_add(1, Relaxed),
             Verdict::Failed(r) => self.failures[r as usize].fetch_add(1, Relaxed),
         };
@@ -172,8 +178,14 @@ impl Metrics {
         counter(
             &mut out,
             "sidecar_injection_success_total",
-            "Requests answered with an injection patch.",
+            "Requests answered with an AdmissionReview (as Istio counts them: skips and refusals included).",
             &self.success,
+        );
+        counter(
+            &mut out,
+            "meshinject_pods_injected_total",
+            "Requests answered with an injection patch.",
+            &self.injected,
         );
         counter(
             &mut out,
@@ -261,16 +273,23 @@ mod tests {
     #[test]
     fn counts_and_cumulative_buckets() {
         let m = Metrics::default();
-        m.record(Verdict::Injected, Duration::from_micros(1500));
-        m.record(Verdict::Skipped, Duration::from_millis(40));
+        m.record(Verdict::Injected, true, Duration::from_micros(1500));
+        m.record(Verdict::Skipped, true, Duration::from_millis(40));
         m.record(
             Verdict::Failed(FailureReason::Decode),
+            true,
+            Duration::from_secs(100),
+        );
+        m.record(
+            Verdict::Failed(FailureReason::EmptyBody),
+            false,
             Duration::from_secs(100),
         );
         m.config_reload(false);
         let t = m.render();
-        assert_eq!(value(&t, "sidecar_injection_requests_total"), 3.0);
-        assert_eq!(value(&t, "sidecar_injection_success_total"), 1.0);
+        assert_eq!(value(&t, "sidecar_injection_requests_total"), 4.0);
+        assert_eq!(value(&t, "sidecar_injection_success_total"), 3.0);
+        assert_eq!(value(&t, "meshinject_pods_injected_total"), 1.0);
         assert_eq!(value(&t, "sidecar_injection_skip_total"), 1.0);
         assert_eq!(
             value(

@@ -227,7 +227,11 @@ async fn edge_cases_are_answered_as_istio_does() {
         assert_eq!(metric_value(&m, "sidecar_injection_failure_total{reason=\"decode_error\"}"), 3.0);
         assert_eq!(metric_value(&m, "sidecar_injection_failure_total{reason=\"injection_error\"}"), 1.0);
         assert_eq!(metric_value(&m, "sidecar_injection_skip_total"), 3.0);
-        assert_eq!(metric_value(&m, "sidecar_injection_success_total"), 1.0);
+        // As Istio counts: every request answered with a review is a
+        // success (4 decode errors and injection errors, 3 skips, 1 patch);
+        // the patches alone are meshinject_pods_injected_total.
+        assert_eq!(metric_value(&m, "sidecar_injection_success_total"), 8.0);
+        assert_eq!(metric_value(&m, "meshinject_pods_injected_total"), 1.0);
         assert_eq!(metric_value(&m, "sidecar_injection_requests_total"), 15.0);
         assert_eq!(metric_value(&m, "sidecar_injection_time_seconds_count"), 15.0);
         h.running.shutdown().await;
@@ -266,7 +270,7 @@ async fn two_hundred_concurrent_requests_are_all_answered() {
         for t in tasks {
             t.await.expect("request task");
         }
-        assert_eq!(h.metric("sidecar_injection_success_total").await, 200.0);
+        assert_eq!(h.metric("meshinject_pods_injected_total").await, 200.0);
         std::sync::Arc::try_unwrap(h)
             .ok()
             .unwrap()

@@ -136,7 +136,7 @@ fn reject(
     why: FailureReason,
     msg: &str,
 ) -> Response {
-    st.metrics.record(Verdict::Failed(why), started.elapsed());
+    st.metrics.record(Verdict::Failed(why), false, started.elapsed());
     log_decision(path, "", "", "", Verdict::Failed(why), msg, started);
     plain(status, msg)
 }
@@ -237,7 +237,7 @@ async fn inject(State(st): State<Arc<AppState>>, req: Request) -> Response {
             (admission::encode(None, "", &d.answer), String::new(), d)
         }
     };
-    st.metrics.record(decision.verdict, started.elapsed());
+    st.metrics.record(decision.verdict, true, started.elapsed());
     for w in &decision.warnings {
         tracing::warn!(namespace = %decision.namespace, pod = %decision.pod, warning = %w, "injection warning");
     }
