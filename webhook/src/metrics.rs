@@ -283,7 +283,7 @@ mod tests {
         m.record(
             Verdict::Failed(FailureReason::EmptyBody),
             false,
-            Duration::from_secs(100),
+            Duration::from_millis(3),
         );
         m.config_reload(false);
         let t = m.render();
@@ -312,19 +312,19 @@ mod tests {
         );
         assert_eq!(
             value(&t, "sidecar_injection_time_seconds_bucket{le=\"0.05\"}"),
-            2.0
+            3.0
         );
         assert_eq!(
             value(&t, "sidecar_injection_time_seconds_bucket{le=\"30\"}"),
-            2.0
+            3.0
         );
         assert_eq!(
             value(&t, "sidecar_injection_time_seconds_bucket{le=\"+Inf\"}"),
-            3.0
+            4.0
         );
-        assert_eq!(value(&t, "sidecar_injection_time_seconds_count"), 3.0);
+        assert_eq!(value(&t, "sidecar_injection_time_seconds_count"), 4.0);
         let sum = value(&t, "sidecar_injection_time_seconds_sum");
-        assert!((sum - 100.0415).abs() < 1e-6, "{sum}");
+        assert!((sum - 100.0445).abs() < 1e-6, "{sum}");
         assert_eq!(value(&t, "meshinject_config_reload_errors_total"), 1.0);
         assert_eq!(value(&t, "meshinject_config_reloads_total"), 0.0);
     }
