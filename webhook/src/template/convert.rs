@@ -2,9 +2,10 @@
 //! [`super`]), filling Go zero values for absent struct fields and recording Go types ([`super::typed`]);
 //! and converts Kubernetes JSON and protobuf JSON into that Go view.
 
-use super::k8s_schema::{self, F, K, S};
+use super::k8s_view::{layout, Layout, K};
 use super::proto_schema::{self, M, P};
 use super::typed::{self, Tag};
+use crate::k8s::schema::{schema, Field, TypeDef};
 use gotmpl::Value;
 use serde_json::{Map as JMap, Value as J};
 use std::collections::BTreeMap;
@@ -14,6 +15,8 @@ use std::sync::{Arc, OnceLock};
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Ty {
     K8s(K),
+    /// A Kubernetes struct, by Go type name.
+    K8sStruct(&'static str),
     Proto(P),
     /// `map[string]any` decoded from JSON: every number is a `float64`.
     Values,
@@ -94,6 +97,7 @@ pub(crate) fn convert(j: Option<&J>, ty: Ty) -> Value {
         Ty::Values => j.map_or(Value::Nil, |j| untyped(j, true)),
         Ty::Generic => j.map_or(Value::Nil, |j| untyped(j, false)),
         Ty::K8s(k) => k8s(j, k),
+        Ty::K8sStruct(name) => k8s(j, K::named(name)),
         Ty::Proto(p) => proto(j, p),
     }
 }
@@ -112,40 +116,43 @@ fn k8s(j: Option<&J>, k: K) -> Value {
         K::Bool => Value::Bool(j.and_then(J::as_bool).unwrap_or(false)),
         K::StrMap => str_map(j),
         K::List(elem) => match j {
-            Some(J::Array(a)) => Value::List(a.iter().map(|x| k8s(Some(x), *elem)).collect()),
+            Some(J::Array(a)) => {
+                let elem = K::of(elem);
+                Value::List(a.iter().map(|x| k8s(Some(x), elem)).collect())
+            }
             _ => empty_list(),
         },
-        K::Struct(name) => struct_value(j, name),
-        K::Ptr(name) => match j {
-            Some(_) => struct_value(j, name),
+        K::Struct(idx) => struct_value(j, layout(idx)),
+        K::Ptr(idx) => match j {
+            Some(_) => struct_value(j, layout(idx)),
             None => Value::Nil,
         },
         K::Any => j.map_or(Value::Nil, |j| untyped(j, false)),
     }
 }
 
-fn struct_value(j: Option<&J>, name: &str) -> Value {
-    let Some(layout) = k8s_schema::layout(name) else {
-        return j.map_or(Value::Nil, |j| untyped(j, false));
-    };
+fn struct_value(j: Option<&J>, layout: &'static Layout) -> Value {
     let obj = j.and_then(J::as_object);
-    let fields = layout.s.fields;
+    let fields = &layout.def.fields;
     let known = layout.sorted.iter().map(|&i| {
         (
             layout.keys[i].clone(),
-            k8s(obj.and_then(|o| o.get(fields[i].go)), fields[i].kind),
+            k8s(
+                obj.and_then(|o| o.get(&*fields[i].go)),
+                K::of(&fields[i].ty),
+            ),
         )
     });
     let extra = obj
         .into_iter()
         .flatten()
-        .filter(|(k, _)| !fields.iter().any(|f| f.go == *k));
+        .filter(|(k, _)| !fields.iter().any(|f| *f.go == **k));
     let extra = extra.map(|(k, v)| (Arc::from(k.as_str()), untyped(v, false)));
-    struct_map(layout.s, known.chain(extra))
+    struct_map(layout.def, known.chain(extra))
 }
 
 /// A Go struct's map from its entries, known fields first (in key order).
-fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -> Value {
+fn struct_map(def: &'static TypeDef, entries: impl Iterator<Item = (Arc<str>, Value)>) -> Value {
     // Keys are unique here and mostly sorted. For a few entries, inserting one by one beats
     // collecting (which buffers and sorts them first); for many, the bulk build wins.
     let m = if entries.size_hint().0 <= 8 {
@@ -158,7 +165,7 @@ fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -
         entries.collect()
     };
     let v = map_value(m);
-    typed::tag(&v, Tag::K8s(s));
+    typed::tag(&v, Tag::K8s(def));
     v
 }
 
@@ -167,24 +174,21 @@ fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -
 pub(crate) fn k8s_direct(j: Option<&J>, k: K) -> Value {
     let j = present(j);
     match (k, j) {
-        (K::Struct(name) | K::Ptr(name), Some(J::Object(o))) => match k8s_schema::layout(name) {
-            Some(layout) => struct_direct(o, layout),
-            None => untyped(&generic_to_go(j.unwrap_or(&J::Null)), false),
-        },
-        (K::List(elem), Some(J::Array(a))) => match elem {
+        (K::Struct(idx) | K::Ptr(idx), Some(J::Object(o))) => struct_direct(o, layout(idx)),
+        (K::List(elem), Some(J::Array(a))) => match K::of(elem) {
             // Look the element struct up once for the whole list.
-            K::Struct(name) | K::Ptr(name) => match k8s_schema::layout(name) {
-                Some(layout) => Value::List(
+            elem @ (K::Struct(idx) | K::Ptr(idx)) => {
+                let layout = layout(idx);
+                Value::List(
                     a.iter()
                         .map(|x| match x {
                             J::Object(o) => struct_direct(o, layout),
-                            _ => k8s_direct(Some(x), *elem),
+                            _ => k8s_direct(Some(x), elem),
                         })
                         .collect(),
-                ),
-                None => Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect()),
-            },
-            _ => Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect()),
+                )
+            }
+            elem => Value::List(a.iter().map(|x| k8s_direct(Some(x), elem)).collect()),
         },
         _ => self::k8s(j, k),
     }
@@ -199,20 +203,21 @@ enum Source<'a> {
     GoView(J),
 }
 
-fn struct_direct(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
+fn struct_direct(o: &JMap<String, J>, layout: &'static Layout) -> Value {
     const MOST: usize = 64;
-    let fields = layout.s.fields;
+    let fields = &layout.def.fields;
     if fields.len() <= MOST {
         let mut slots = [None; MOST];
         if place_by_json_name(o, fields, &mut slots) {
             let known = layout.sorted.iter().map(|&i| {
+                let kind = K::of(&fields[i].ty);
                 let value = match slots[i] {
-                    Some(v) => k8s_direct(Some(v), fields[i].kind),
-                    None => k8s(None, fields[i].kind),
+                    Some(v) => k8s_direct(Some(v), kind),
+                    None => k8s(None, kind),
                 };
                 (layout.keys[i].clone(), value)
             });
-            return struct_map(layout.s, known);
+            return struct_map(layout.def, known);
         }
     }
     struct_direct_any(o, layout)
@@ -222,7 +227,7 @@ fn struct_direct(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Va
 /// names no field.
 fn place_by_json_name<'j>(
     o: &'j JMap<String, J>,
-    fields: &[F],
+    fields: &[Field],
     slots: &mut [Option<&'j J>],
 ) -> bool {
     let mut next = 0;
@@ -240,8 +245,8 @@ fn place_by_json_name<'j>(
 }
 
 /// [`struct_direct`] for any object, with keys that are not JSON field names.
-fn struct_direct_any(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
-    let fields = layout.s.fields;
+fn struct_direct_any(o: &JMap<String, J>, layout: &'static Layout) -> Value {
+    let fields = &layout.def.fields;
     let mut sources: Vec<Source> = (0..fields.len()).map(|_| Source::Absent).collect();
     let mut extra: Vec<(String, &J)> = Vec::new();
     for (k, v) in o {
@@ -250,7 +255,7 @@ fn struct_direct_any(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -
             continue;
         }
         let go = go_name_of(k);
-        match fields.iter().position(|f| f.go == go) {
+        match fields.iter().position(|f| *f.go == *go) {
             Some(i) => sources[i] = Source::GoView(generic_to_go(v)),
             None => match extra.iter_mut().find(|(g, _)| *g == go) {
                 Some(slot) => slot.1 = v,
@@ -259,17 +264,18 @@ fn struct_direct_any(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -
         }
     }
     let known = layout.sorted.iter().map(|&i| {
+        let kind = K::of(&fields[i].ty);
         let value = match &sources[i] {
-            Source::Absent => k8s(None, fields[i].kind),
-            Source::Json(v) => k8s_direct(Some(v), fields[i].kind),
-            Source::GoView(v) => k8s(Some(v), fields[i].kind),
+            Source::Absent => k8s(None, kind),
+            Source::Json(v) => k8s_direct(Some(v), kind),
+            Source::GoView(v) => k8s(Some(v), kind),
         };
         (layout.keys[i].clone(), value)
     });
     let extra = extra
         .into_iter()
         .map(|(g, v)| (Arc::from(g), untyped(&generic_to_go(v), false)));
-    struct_map(layout.s, known.chain(extra))
+    struct_map(layout.def, known.chain(extra))
 }
 
 fn proto(j: Option<&J>, p: P) -> Value {
@@ -358,25 +364,23 @@ pub(crate) fn go_name_of(json: &str) -> String {
     }
 }
 
-/// Converts Kubernetes JSON of struct type `name` into the Go view (Go field names).
+/// Converts Kubernetes JSON of Go type `k` into the Go view (Go field names).
 pub(crate) fn k8s_json_to_go(j: &J, k: K) -> J {
     match (k, j) {
-        (K::Struct(name) | K::Ptr(name), J::Object(o)) => match k8s_schema::lookup(name) {
-            Some(s) => struct_to_go(o, s),
-            None => generic_to_go(j),
-        },
+        (K::Struct(idx) | K::Ptr(idx), J::Object(o)) => struct_to_go(o, schema().get(idx)),
         (K::List(elem), J::Array(a)) => {
-            J::Array(a.iter().map(|x| k8s_json_to_go(x, *elem)).collect())
+            let elem = K::of(elem);
+            J::Array(a.iter().map(|x| k8s_json_to_go(x, elem)).collect())
         }
         _ => j.clone(),
     }
 }
 
-fn struct_to_go(o: &JMap<String, J>, s: &S) -> J {
+fn struct_to_go(o: &JMap<String, J>, def: &'static TypeDef) -> J {
     let mut out = JMap::new();
     for (k, v) in o {
-        match s.fields.iter().find(|f| f.json == k) {
-            Some(f) => out.insert(f.go.to_string(), k8s_json_to_go(v, f.kind)),
+        match def.fields.iter().find(|f| f.json == k) {
+            Some(f) => out.insert(f.go.to_string(), k8s_json_to_go(v, K::of(&f.ty))),
             None => out.insert(go_name_of(k), generic_to_go(v)),
         };
     }

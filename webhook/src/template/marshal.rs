@@ -3,11 +3,11 @@
 //! escaping) and legacy `jsonpb` for protobuf messages (`protoToJSON`, including Istio's removal of
 //! ProxyConfig fields that equal the defaults).
 
-use super::k8s_schema::K;
 use super::proto_schema::{self, M, P};
 use super::typed::{self, Tag};
 use crate::config::gofmt::write_json_string;
 use crate::goyaml::go_json_float;
+use crate::k8s::schema::Ty;
 use gotmpl::Value;
 use serde_json::{Map as JMap, Value as J};
 
@@ -26,11 +26,11 @@ pub(crate) fn to_go_json(v: &Value) -> J {
         Value::String(s) => J::String(s.to_string()),
         Value::List(items) => J::Array(items.iter().map(to_go_json).collect()),
         Value::Map(m) => match typed::tag_of(v) {
-            Some(Tag::K8s(s)) => {
+            Some(Tag::K8s(def)) => {
                 let mut out = JMap::new();
-                for f in s.fields {
-                    let fv = m.get(f.go).unwrap_or(&Value::Nil);
-                    if f.omitempty && !matches!(f.kind, K::Struct(_)) && is_empty(fv) {
+                for f in &def.fields {
+                    let fv = m.get(&*f.go).unwrap_or(&Value::Nil);
+                    if f.omitempty && !matches!(f.ty, Ty::Struct(_)) && is_empty(fv) {
                         continue;
                     }
                     out.insert(f.json.to_string(), to_go_json(fv));

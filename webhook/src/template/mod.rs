@@ -32,9 +32,9 @@
 //!
 //! Go view of Kubernetes structs: keys are Go field names (the JSON name with the first letter
 //! upper-cased, except the names Kubernetes spells otherwise: `APIVersion`, `UID`, `DNSPolicy`,
-//! `HostIP`, `HTTPGet`, `TCPSocket`, `GRPC`, `DeprecatedServiceAccount` for `serviceAccount`, …, all
-//! listed in `k8s_schema`). Map-typed fields (`Labels`, `Annotations`, `NodeSelector`, resource
-//! lists) keep their keys. Absent fields read as Go's zero value (`""`, `0`, `false`, empty map/slice,
+//! `HTTPGet`, `TCPSocket`, `GRPC`, `DeprecatedServiceAccount` for `serviceAccount`, …, all listed
+//! in the Kubernetes schema table shared with `crate::k8s`). Map-typed fields (`Labels`,
+//! `Annotations`, `NodeSelector`, resource lists) keep their keys. Absent fields read as Go's zero value (`""`, `0`, `false`, empty map/slice,
 //! nil pointer). `Quantity`, `IntOrString` and `Time` values are given in their Kubernetes JSON form;
 //! give the pod as Kubernetes serialises it (canonical quantities), since templates print it back.
 //!
@@ -65,7 +65,7 @@ mod data;
 mod funcs;
 mod gofmt;
 mod istio_funcs;
-mod k8s_schema;
+mod k8s_view;
 mod marshal;
 mod proto_schema;
 mod rewrite;
@@ -80,7 +80,7 @@ mod tests_data;
 
 pub use data::{Prepared, TemplateData};
 use gotmpl::parse::Parser;
-use k8s_schema::K;
+use k8s_view::K;
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -241,17 +241,17 @@ impl Templates {
 
 /// Converts a pod spec in Kubernetes JSON into the Go view.
 pub fn pod_spec_to_go(spec: &J) -> J {
-    convert::k8s_json_to_go(spec, K::Struct("PodSpec"))
+    convert::k8s_json_to_go(spec, K::named("PodSpec"))
 }
 
 /// Converts object metadata in Kubernetes JSON into the Go view.
 pub fn object_meta_to_go(meta: &J) -> J {
-    convert::k8s_json_to_go(meta, K::Struct("ObjectMeta"))
+    convert::k8s_json_to_go(meta, K::named("ObjectMeta"))
 }
 
 /// Converts `{"apiVersion", "kind"}` into the Go view.
 pub fn type_meta_to_go(type_meta: &J) -> J {
-    convert::k8s_json_to_go(type_meta, K::Struct("TypeMeta"))
+    convert::k8s_json_to_go(type_meta, K::named("TypeMeta"))
 }
 
 /// Converts a ProxyConfig in protobuf JSON into the Go view.

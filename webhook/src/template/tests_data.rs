@@ -2,7 +2,7 @@
 //! from Kubernetes JSON equals its Go view converted, values and Go types alike.
 
 use super::convert::{convert, k8s_direct, Ty};
-use super::k8s_schema::K;
+use super::k8s_view::K;
 use super::typed::{self, Tag};
 use super::*;
 use serde_json::{json, Value as J};
@@ -45,8 +45,8 @@ fn check_pod(pod: &J) {
         ),
         ("spec", "PodSpec", pod_spec_to_go(&pod["spec"])),
     ] {
-        let via_go_view = convert(Some(&go_view), Ty::K8s(K::Struct(ty)));
-        let direct = k8s_direct(pod.get(field), K::Struct(ty));
+        let via_go_view = convert(Some(&go_view), Ty::K8s(K::named(ty)));
+        let direct = k8s_direct(pod.get(field), K::named(ty));
         assert_same(&direct, &via_go_view, field);
     }
 }
