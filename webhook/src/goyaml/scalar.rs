@@ -497,23 +497,9 @@ pub fn format_go_float(f: f64) -> String {
     fmt_f(f < 0.0, &digits, dp)
 }
 
-/// How Go's `encoding/json` writes a `float64`.
-pub fn go_json_float(f: f64) -> String {
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let (digits, dp) = shortest_digits(f);
-        return fmt_e(f < 0.0, &digits, dp, 1);
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let (digits, dp) = shortest_digits(f);
-    fmt_f(f < 0.0, &digits, dp)
-}
-
 /// The YAML text go-yaml writes for a JSON number that Go's `encoding/json` wrote as `f`.
 pub(super) fn yaml_float(f: f64) -> String {
-    let text = go_json_float(f);
+    let text = crate::gojson::float64(f);
     if !text.contains(['.', 'e']) {
         if let Ok(i) = text.parse::<i64>() {
             return i.to_string();
@@ -539,9 +525,6 @@ mod tests {
         assert_eq!(format_go_float(0.00001), "1e-05");
         assert_eq!(format_go_float(1.5e300), "1.5e+300");
         assert_eq!(format_go_float(-2.25), "-2.25");
-        assert_eq!(go_json_float(1e21), "1e+21");
-        assert_eq!(go_json_float(1e20), "100000000000000000000");
-        assert_eq!(go_json_float(1e-7), "1e-7");
         assert_eq!(yaml_float(1e6), "1000000");
         assert_eq!(yaml_float(1e20), "1e+20");
         assert_eq!(yaml_float(0.1), "0.1");

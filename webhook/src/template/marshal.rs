@@ -1,12 +1,11 @@
 //! Encodes template values as Go does: `encoding/json.Marshal` (Kubernetes structs with their JSON
-//! names, declaration order and `omitempty`; maps with sorted keys; Go's float format and HTML-safe
-//! escaping) and legacy `jsonpb` for protobuf messages (`protoToJSON`, including Istio's removal of
-//! ProxyConfig fields that equal the defaults).
+//! names, declaration order and `omitempty`; maps with sorted keys; the text is written by
+//! [`crate::gojson`]) and legacy `jsonpb` for protobuf messages (`protoToJSON`, including Istio's
+//! removal of ProxyConfig fields that equal the defaults).
 
 use super::proto_schema::{self, M, P};
 use super::typed::{self, Tag};
-use crate::config::gofmt::write_json_string;
-use crate::goyaml::go_json_float;
+use crate::gojson;
 use crate::k8s::schema::Ty;
 use gotmpl::Value;
 use serde_json::{Map as JMap, Value as J};
@@ -48,7 +47,7 @@ pub(crate) fn to_go_json(v: &Value) -> J {
 }
 
 /// Go's notion of an empty value for `omitempty`.
-fn is_empty(v: &Value) -> bool {
+pub(crate) fn is_empty(v: &Value) -> bool {
     match v {
         Value::Nil => true,
         Value::Bool(b) => !b,
@@ -62,54 +61,9 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// Writes JSON text as Go's `encoding/json` does: compact, `<`, `>`, `&`, U+2028 and U+2029
-/// escaped, floats in Go's format.
-pub(crate) fn go_json_text(j: &J) -> String {
-    let mut out = String::new();
-    write_json(&mut out, j);
-    out
-}
-
-fn write_json(out: &mut String, j: &J) {
-    match j {
-        J::Null => out.push_str("null"),
-        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        J::Number(n) => {
-            if n.is_f64() {
-                out.push_str(&go_json_float(n.as_f64().unwrap_or(0.0)));
-            } else {
-                out.push_str(&n.to_string());
-            }
-        }
-        J::String(s) => write_json_string(out, s),
-        J::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(out, x);
-            }
-            out.push(']');
-        }
-        J::Object(o) => {
-            out.push('{');
-            for (i, (k, x)) in o.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(out, k);
-                out.push(':');
-                write_json(out, x);
-            }
-            out.push('}');
-        }
-    }
-}
-
 /// `json.Marshal` text of a template value.
 pub(crate) fn marshal(v: &Value) -> String {
-    go_json_text(&to_go_json(v))
+    gojson::to_string(&to_go_json(v))
 }
 
 /// Istio's `protoToJSON`: ProxyConfig fields equal to Istio's defaults dropped, then legacy `jsonpb`.
@@ -122,9 +76,9 @@ pub(crate) fn proto_to_json(v: &Value) -> String {
             } else {
                 v.clone()
             };
-            go_json_text(&message_json(&cleaned, m))
+            gojson::to_string(&message_json(&cleaned, m))
         }
-        _ => go_json_text(&generic_proto_json(v)),
+        _ => gojson::to_string(&generic_proto_json(v)),
     }
 }
 
