@@ -8,6 +8,7 @@
 pub mod admission;
 pub mod config;
 pub mod defaults;
+pub mod gofloat;
 pub mod gojson;
 pub mod goyaml;
 pub mod inject;

@@ -1,5 +1,6 @@
-//! Go's `strconv.FormatFloat(f, 'g', -1, …)` text of a float (how `fmt` prints a float64, and
-//! how sigs.k8s.io/yaml turns a YAML number into a string). JSON text is [`crate::gojson`]'s.
+//! Go's `strconv.FormatFloat(f, 'g', -1, …)` text of a float: how `fmt` prints a float64
+//! (template output, go-yaml's float scalars) and how sigs.k8s.io/yaml turns a YAML number
+//! into a string. The JSON text of a float is [`crate::gojson`]'s.
 
 /// `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest float32 digits, exponent form when the
 /// decimal exponent is below -4 or at least 6 (so 1000000 becomes `1e+06`).
@@ -49,8 +50,20 @@ mod tests {
         assert_eq!(format_float_g32(1e21), "1e+21");
         assert_eq!(format_float_g32(123456.0), "123456");
         assert_eq!(format_float_g32(1e6), "1e+06");
+        assert_eq!(format_float_g32(0.00001), "1e-05");
+    }
+
+    #[test]
+    fn float64_g_format() {
         assert_eq!(format_float_g64(1.2), "1.2");
         assert_eq!(format_float_g64(123456789.0), "1.23456789e+08");
-        assert_eq!(format_float_g32(0.00001), "1e-05");
+        assert_eq!(format_float_g64(1e6), "1e+06");
+        assert_eq!(format_float_g64(123456.0), "123456");
+        assert_eq!(format_float_g64(0.0001), "0.0001");
+        assert_eq!(format_float_g64(0.00001), "1e-05");
+        assert_eq!(format_float_g64(1.5e300), "1.5e+300");
+        assert_eq!(format_float_g64(-2.25), "-2.25");
+        assert_eq!(format_float_g64(-0.0), "-0");
+        assert_eq!(format_float_g64(f64::NAN), "NaN");
     }
 }
