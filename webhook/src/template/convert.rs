@@ -1,9 +1,9 @@
 //! Builds the gotmpl data from the Go-view JSON of the data contract (see the module doc of
 //! [`super`]), filling Go zero values for absent struct fields and recording Go types ([`super::typed`]);
-//! and converts Kubernetes JSON and protobuf JSON into that Go view.
+//! and converts Kubernetes JSON into that Go view (protobuf messages: [`super::proto_view`]).
 
 use super::k8s_view::{layout, Layout, K};
-use super::proto_schema::{self, M, P};
+use super::proto_view::{self, P};
 use super::typed::{self, Tag};
 use crate::k8s::schema::{schema, Field, TypeDef};
 use gotmpl::Value;
@@ -17,14 +17,15 @@ pub(crate) enum Ty {
     K8s(K),
     /// A Kubernetes struct, by Go type name.
     K8sStruct(&'static str),
-    Proto(P),
+    /// A protobuf message, by full name.
+    ProtoMessage(&'static str),
     /// `map[string]any` decoded from JSON: every number is a `float64`.
     Values,
     /// No Go type known: integers stay integers.
     Generic,
 }
 
-fn map_value(m: BTreeMap<Arc<str>, Value>) -> Value {
+pub(super) fn map_value(m: BTreeMap<Arc<str>, Value>) -> Value {
     Value::Map(Arc::new(m))
 }
 
@@ -42,14 +43,14 @@ fn empty_list() -> Value {
         .clone()
 }
 
-fn string(s: Option<&str>) -> Value {
+pub(super) fn string(s: Option<&str>) -> Value {
     match s {
         Some(s) if !s.is_empty() => Value::String(Arc::from(s)),
         _ => empty_string(),
     }
 }
 
-fn number(n: &serde_json::Number, float: bool) -> Value {
+pub(super) fn number(n: &serde_json::Number, float: bool) -> Value {
     if float {
         return Value::Float(n.as_f64().unwrap_or(0.0));
     }
@@ -78,7 +79,7 @@ pub(crate) fn untyped(j: &J, float: bool) -> Value {
     }
 }
 
-fn str_map(j: Option<&J>) -> Value {
+pub(super) fn str_map(j: Option<&J>) -> Value {
     let m: BTreeMap<Arc<str>, Value> = match j {
         Some(J::Object(o)) => o
             .iter()
@@ -98,11 +99,11 @@ pub(crate) fn convert(j: Option<&J>, ty: Ty) -> Value {
         Ty::Generic => j.map_or(Value::Nil, |j| untyped(j, false)),
         Ty::K8s(k) => k8s(j, k),
         Ty::K8sStruct(name) => k8s(j, K::named(name)),
-        Ty::Proto(p) => proto(j, p),
+        Ty::ProtoMessage(name) => proto_view::proto(j, P::Msg(P::message(name))),
     }
 }
 
-fn present(j: Option<&J>) -> Option<&J> {
+pub(super) fn present(j: Option<&J>) -> Option<&J> {
     j.filter(|j| !j.is_null())
 }
 
@@ -278,83 +279,6 @@ fn struct_direct_any(o: &JMap<String, J>, layout: &'static Layout) -> Value {
     struct_map(layout.def, known.chain(extra))
 }
 
-fn proto(j: Option<&J>, p: P) -> Value {
-    let j = present(j);
-    match p {
-        P::Str => string(j.and_then(J::as_str)),
-        P::Int => j
-            .and_then(J::as_number)
-            .map_or(Value::Int(0), |n| number(n, false)),
-        P::Bool => Value::Bool(j.and_then(J::as_bool).unwrap_or(false)),
-        P::Double => Value::Float(j.and_then(J::as_f64).unwrap_or(0.0)),
-        P::Enum(names) => Value::String(enum_name(j, names).into()),
-        P::Wrapper | P::Wrapper64 | P::Duration => j.map_or(Value::Nil, |j| untyped(j, false)),
-        P::Msg(name) => j.map_or(Value::Nil, |j| message_value(j, name)),
-        P::StrMap => str_map(j),
-        P::MsgMap(name) => match j {
-            Some(J::Object(o)) => map_value(
-                o.iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), message_value(v, name)))
-                    .collect(),
-            ),
-            _ => map_value(BTreeMap::new()),
-        },
-        P::List(elem) => match j {
-            Some(J::Array(a)) => Value::List(a.iter().map(|x| proto(Some(x), *elem)).collect()),
-            _ => Value::List(Arc::from(Vec::new())),
-        },
-    }
-}
-
-fn enum_name(j: Option<&J>, names: &[&str]) -> String {
-    match j {
-        Some(J::String(s)) => s.clone(),
-        Some(J::Number(n)) => n
-            .as_u64()
-            .and_then(|i| names.get(i as usize))
-            .map_or_else(|| n.to_string(), |s| s.to_string()),
-        _ => names.first().copied().unwrap_or("").to_string(),
-    }
-}
-
-fn message_value(j: &J, name: &str) -> Value {
-    let Some(msg) = proto_schema::lookup(name) else {
-        return untyped(j, false);
-    };
-    let obj = j.as_object();
-    let mut m = BTreeMap::new();
-    for f in msg.fields {
-        if let Some(oneof) = f.oneof {
-            let chosen = obj
-                .and_then(|o| o.get(oneof))
-                .and_then(J::as_object)
-                .and_then(|o| o.get(f.go));
-            if let Some(v) = chosen {
-                let mut inner = BTreeMap::new();
-                inner.insert(Arc::from(f.go), proto(Some(v), f.kind));
-                m.insert(Arc::from(oneof), map_value(inner));
-            } else {
-                m.entry(Arc::from(oneof)).or_insert(Value::Nil);
-            }
-            continue;
-        }
-        m.insert(
-            Arc::from(f.go),
-            proto(obj.and_then(|o| o.get(f.go)), f.kind),
-        );
-    }
-    if let Some(o) = obj {
-        for (k, v) in o {
-            if !m.contains_key(k.as_str()) {
-                m.insert(Arc::from(k.as_str()), untyped(v, false));
-            }
-        }
-    }
-    let v = map_value(m);
-    typed::tag(&v, Tag::Proto(msg));
-    v
-}
-
 /// Go name of a field known only by its JSON name: the first letter upper-cased.
 pub(crate) fn go_name_of(json: &str) -> String {
     let mut c = json.chars();
@@ -387,7 +311,7 @@ fn struct_to_go(o: &JMap<String, J>, def: &'static TypeDef) -> J {
     J::Object(out)
 }
 
-fn generic_to_go(j: &J) -> J {
+pub(super) fn generic_to_go(j: &J) -> J {
     match j {
         J::Object(o) => J::Object(
             o.iter()
@@ -397,86 +321,4 @@ fn generic_to_go(j: &J) -> J {
         J::Array(a) => J::Array(a.iter().map(generic_to_go).collect()),
         _ => j.clone(),
     }
-}
-
-/// Converts protobuf JSON (lowerCamel names, bare wrappers, `"1s"` durations) of message `name`
-/// into the Go view.
-pub(crate) fn proto_json_to_go(j: &J, name: &str) -> J {
-    let (Some(msg), J::Object(o)) = (proto_schema::lookup(name), j) else {
-        return generic_to_go(j);
-    };
-    message_to_go(o, msg)
-}
-
-fn message_to_go(o: &JMap<String, J>, msg: &M) -> J {
-    let mut out = JMap::new();
-    for (k, v) in o {
-        let Some(f) = msg.fields.iter().find(|f| f.json == k || f.go == k) else {
-            out.insert(go_name_of(k), generic_to_go(v));
-            continue;
-        };
-        let conv = proto_field_to_go(v, f.kind);
-        match f.oneof {
-            Some(oneof) => {
-                let mut inner = JMap::new();
-                inner.insert(f.go.to_string(), conv);
-                out.insert(oneof.to_string(), J::Object(inner));
-            }
-            None => {
-                out.insert(f.go.to_string(), conv);
-            }
-        }
-    }
-    J::Object(out)
-}
-
-fn proto_field_to_go(v: &J, p: P) -> J {
-    match (p, v) {
-        (_, J::Null) => J::Null,
-        (P::Wrapper | P::Wrapper64, J::Object(o)) if o.contains_key("Value") => v.clone(),
-        (P::Wrapper | P::Wrapper64, _) => {
-            let inner = match (p, v) {
-                (P::Wrapper64, J::String(s)) => s.parse::<i64>().map_or(v.clone(), J::from),
-                _ => v.clone(),
-            };
-            serde_json::json!({ "Value": inner })
-        }
-        (P::Duration, J::String(s)) => match parse_duration(s) {
-            Some((secs, nanos)) => serde_json::json!({"Seconds": secs, "Nanos": nanos}),
-            None => v.clone(),
-        },
-        (P::Msg(name), J::Object(_)) => proto_json_to_go(v, name),
-        (P::MsgMap(name), J::Object(o)) => J::Object(
-            o.iter()
-                .map(|(k, x)| (k.clone(), proto_json_to_go(x, name)))
-                .collect(),
-        ),
-        (P::List(elem), J::Array(a)) => {
-            J::Array(a.iter().map(|x| proto_field_to_go(x, *elem)).collect())
-        }
-        _ => v.clone(),
-    }
-}
-
-/// Parses a protobuf JSON duration (`"45s"`, `"0.500s"`, `"-1.5s"`) into seconds and nanoseconds.
-pub(crate) fn parse_duration(s: &str) -> Option<(i64, i32)> {
-    let body = s.strip_suffix('s')?;
-    let (neg, body) = match body.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, body),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 9 {
-        return None;
-    }
-    if !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let secs: i64 = int.parse().ok()?;
-    let nanos: i32 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<9}").parse().ok()?
-    };
-    Some(if neg { (-secs, -nanos) } else { (secs, nanos) })
 }

@@ -5,9 +5,9 @@
 
 use super::convert::{convert, k8s_direct, Ty};
 use super::k8s_view::K;
-use super::proto_schema::P;
 use super::typed::{self, Types};
 use super::RenderError;
+use crate::config::proto::schema::{MESH_CONFIG, PROXY_CONFIG};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -18,8 +18,8 @@ const TOP: &[(&str, Ty)] = &[
     ("DeploymentMeta", Ty::K8sStruct("NamespacedName")),
     ("ObjectMeta", Ty::K8sStruct("ObjectMeta")),
     ("Spec", Ty::K8sStruct("PodSpec")),
-    ("ProxyConfig", Ty::Proto(P::Msg("ProxyConfig"))),
-    ("MeshConfig", Ty::Proto(P::Msg("MeshConfig"))),
+    ("ProxyConfig", Ty::ProtoMessage(PROXY_CONFIG)),
+    ("MeshConfig", Ty::ProtoMessage(MESH_CONFIG)),
     ("Values", Ty::Values),
     ("Revision", Ty::K8s(K::Str)),
     ("NativeSidecars", Ty::K8s(K::Bool)),

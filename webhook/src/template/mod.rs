@@ -38,7 +38,8 @@
 //! nil pointer). `Quantity`, `IntOrString` and `Time` values are given in their Kubernetes JSON form;
 //! give the pod as Kubernetes serialises it (canonical quantities), since templates print it back.
 //!
-//! Go view of protobuf messages (`ProxyConfig`, `MeshConfig`): Go field names (`DiscoveryAddress`,
+//! Go view of protobuf messages (`ProxyConfig`, `MeshConfig` and every message they hold, as the
+//! configuration model's schema describes them): protoc-gen-go's field names (`DiscoveryAddress`,
 //! `ProxyMetadata`, `HoldApplicationUntilProxyStarts`, …); enums by name (`"REDIRECT"`; an absent enum
 //! reads as its zero name); wrapper types (`BoolValue`, `Int32Value`, …) as `{"Value": v}` (absent:
 //! nil); durations as `{"Seconds": s, "Nanos": n}` (the text form `"45s"` is also accepted); oneofs
@@ -53,8 +54,9 @@
 //!   reads field `X` nil-safely (see `rewrite`).
 //! - Go static types (see `typed`): `index` of a missing key of a `map[string]string` gives `""`;
 //!   `structToJSON`/`toJSON`/`toYaml` write Kubernetes structs with their JSON names in declaration
-//!   order with `omitempty`; `protoToJSON` writes protobuf JSON in `.proto` order after Istio's
-//!   default-stripping; sprig's `default` never treats a struct as empty.
+//!   order with `omitempty`; `protoToJSON` hands the message back to the configuration model, which
+//!   prints it as Istio does (`.proto` order, ProxyConfig defaults stripped); sprig's `default`
+//!   never treats a struct as empty.
 //! - Printing: numbers, lists and maps print with Go's `fmt` (`float64` 1000000 prints `1e+06`).
 //! - Undefined functions fail at parse time with their line, as in Go.
 
@@ -67,7 +69,7 @@ mod gofmt;
 mod istio_funcs;
 mod k8s_view;
 mod marshal;
-mod proto_schema;
+mod proto_view;
 mod rewrite;
 mod typed;
 
@@ -78,6 +80,7 @@ mod tests_corpus;
 #[cfg(test)]
 mod tests_data;
 
+use crate::config::proto::schema::{MESH_CONFIG, PROXY_CONFIG};
 pub use data::{Prepared, TemplateData};
 use gotmpl::parse::Parser;
 use k8s_view::K;
@@ -256,10 +259,10 @@ pub fn type_meta_to_go(type_meta: &J) -> J {
 
 /// Converts a ProxyConfig in protobuf JSON into the Go view.
 pub fn proxy_config_to_go(proxy_config: &J) -> J {
-    convert::proto_json_to_go(proxy_config, "ProxyConfig")
+    proto_view::proto_json_to_go(proxy_config, proto_view::P::message(PROXY_CONFIG))
 }
 
 /// Converts a MeshConfig in protobuf JSON into the Go view (its `defaultConfig` as a ProxyConfig).
 pub fn mesh_config_to_go(mesh_config: &J) -> J {
-    convert::proto_json_to_go(mesh_config, "MeshConfig")
+    proto_view::proto_json_to_go(mesh_config, proto_view::P::message(MESH_CONFIG))
 }

@@ -12,7 +12,7 @@ fn tag_name(v: &gotmpl::Value) -> &'static str {
         None => "none",
         Some(Tag::StrMap) => "map[string]string",
         Some(Tag::K8s(s)) => s.name,
-        Some(Tag::Proto(m)) => m.name,
+        Some(Tag::Proto(m)) => &m.full_name,
     }
 }
 

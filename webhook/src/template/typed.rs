@@ -12,7 +12,7 @@
 //! scope's own [`Types`], and a render sees the records of its data (shared, converted once) plus
 //! whatever its functions tag while it runs.
 
-use super::proto_schema::M;
+use crate::config::proto::schema::MessageDesc;
 use crate::k8s::schema::TypeDef;
 use gotmpl::Value;
 use std::cell::RefCell;
@@ -26,7 +26,7 @@ pub(crate) enum Tag {
     /// A Kubernetes struct.
     K8s(&'static TypeDef),
     /// A protobuf message.
-    Proto(&'static M),
+    Proto(&'static MessageDesc),
 }
 
 /// The Go types recorded for a set of maps, which it keeps alive.
