@@ -7,6 +7,9 @@
 
 pub mod admission;
 pub mod config;
+#[cfg(test)]
+#[path = "../tests/support/corpus.rs"]
+mod corpus;
 pub mod defaults;
 pub mod gofloat;
 pub mod gojson;

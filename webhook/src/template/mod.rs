@@ -61,8 +61,6 @@
 //! - Undefined functions fail at parse time with their line, as in Go.
 
 mod convert;
-#[cfg(test)]
-pub(crate) mod corpus;
 mod data;
 mod funcs;
 mod gofmt;

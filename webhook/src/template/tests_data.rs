@@ -5,6 +5,7 @@ use super::convert::{convert, k8s_direct, Ty};
 use super::k8s_view::K;
 use super::typed::{self, Tag};
 use super::*;
+use crate::corpus;
 use serde_json::{json, Value as J};
 
 fn tag_name(v: &gotmpl::Value) -> &'static str {
