@@ -128,29 +128,25 @@ pub fn write_string(out: &mut String, s: &str) {
 /// A `float64` as Go's `encoding/json` writes it.
 pub fn float64(f: f64) -> String {
     let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        exponent_form(&format!("{f:e}"))
-    } else {
-        format!("{f}")
-    }
+    float_text(f, abs != 0.0 && !(1e-6..1e21).contains(&abs))
 }
 
 /// A `float32` as Go's `encoding/json` writes it (the shortest float32 digits; the bounds
 /// are compared as float32).
 pub fn float32(f: f32) -> String {
     let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        exponent_form(&format!("{f:e}"))
-    } else {
-        format!("{f}")
-    }
+    float_text(f, abs != 0.0 && !(1e-6..1e21).contains(&abs))
 }
 
-/// Rust's shortest exponent form (`1.5e-7`, `1e21`) as Go's encoder prints it: at least two
-/// exponent digits when positive, as `strconv` writes them, and no padding when negative,
-/// which `encoding/json` trims.
-fn exponent_form(exp: &str) -> String {
-    let (mantissa, e) = exp.split_once('e').unwrap_or((exp, "0"));
+/// Rust's shortest round-trip text of `f`: plain, or in exponent form as Go's encoder prints
+/// it (at least two exponent digits when positive, as `strconv` writes them, and no padding
+/// when negative, which `encoding/json` trims).
+fn float_text<F: std::fmt::Display + std::fmt::LowerExp>(f: F, exponent: bool) -> String {
+    if !exponent {
+        return format!("{f}");
+    }
+    let exp = format!("{f:e}");
+    let (mantissa, e) = exp.split_once('e').unwrap_or((&exp, "0"));
     let e: i32 = e.parse().unwrap_or(0);
     if e < 0 {
         format!("{mantissa}e-{}", e.unsigned_abs())

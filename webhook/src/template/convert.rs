@@ -107,14 +107,23 @@ pub(super) fn present(j: Option<&J>) -> Option<&J> {
     j.filter(|j| !j.is_null())
 }
 
+/// An integer, `0` when absent.
+pub(super) fn int(j: Option<&J>) -> Value {
+    j.and_then(J::as_number)
+        .map_or(Value::Int(0), |n| number(n, false))
+}
+
+/// A boolean, `false` when absent.
+pub(super) fn boolean(j: Option<&J>) -> Value {
+    Value::Bool(j.and_then(J::as_bool).unwrap_or(false))
+}
+
 fn k8s(j: Option<&J>, k: K) -> Value {
     let j = present(j);
     match k {
         K::Str => string(j.and_then(J::as_str)),
-        K::Int => j
-            .and_then(J::as_number)
-            .map_or(Value::Int(0), |n| number(n, false)),
-        K::Bool => Value::Bool(j.and_then(J::as_bool).unwrap_or(false)),
+        K::Int => int(j),
+        K::Bool => boolean(j),
         K::StrMap => str_map(j),
         K::List(elem) => match j {
             Some(J::Array(a)) => {

@@ -9,7 +9,7 @@
 //! `{"<OneofGoName>": {"<FieldGoName>": v}}`; maps keep their keys.
 
 use super::convert::{
-    generic_to_go, go_name_of, map_value, number, present, str_map, string, untyped,
+    boolean, generic_to_go, go_name_of, int, map_value, present, str_map, string, untyped,
 };
 use super::marshal::to_go_json;
 use super::typed::{self, Tag};
@@ -97,10 +97,8 @@ pub(crate) fn proto(j: Option<&J>, p: P) -> Value {
     let j = present(j);
     match p {
         P::Str => string(j.and_then(J::as_str)),
-        P::Int => j
-            .and_then(J::as_number)
-            .map_or(Value::Int(0), |n| number(n, false)),
-        P::Bool => Value::Bool(j.and_then(J::as_bool).unwrap_or(false)),
+        P::Int => int(j),
+        P::Bool => boolean(j),
         P::Double => Value::Float(j.and_then(J::as_f64).unwrap_or(0.0)),
         P::Enum(e) => Value::String(enum_name(j, e).into()),
         P::Wrapper | P::Wrapper64 | P::Duration | P::Any => {
