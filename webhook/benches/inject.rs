@@ -14,7 +14,6 @@
 //! `--profile-time 10` to run one case under a profiler).
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
@@ -50,12 +49,12 @@ fn with_managed_fields(n: usize) -> Value {
     pod
 }
 
+#[allow(dead_code)]
+#[path = "../tests/support/corpus.rs"]
+mod corpus;
+
 fn settings() -> Settings {
-    let dir = std::env::var_os("MESH_INJECT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/inject")
-        });
+    let dir = corpus::location();
     let read = |f: &str| {
         std::fs::read_to_string(dir.join(f))
             .unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()))

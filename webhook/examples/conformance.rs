@@ -1,7 +1,8 @@
 //! Conformance runner for Istio's sidecar-injection corpus.
 //!
 //! `cargo run --release -p webhook --example conformance -- [CORPUS_DIR]`
-//! (default `../shared/conformance/inject`, see its README for the format).
+//! (default `$MESH_INJECT_CORPUS`, else `../shared/conformance/inject`; see
+//! its README for the format).
 //! Every case goes through `kube-inject` (documents compared parsed) and,
 //! unless the case excludes it, through the admission path (the patch is
 //! applied to the workload's pod and compared with the golden pod); a third
@@ -15,6 +16,14 @@ use serde_json::{json, Map, Value};
 use webhook::config::{Features, MeshConfig, NodeInfo};
 use webhook::inject::{self, AdmissionInput, ClusterFacts, Outcome, Settings};
 use webhook::kube_inject::{self, stream};
+
+#[allow(dead_code)]
+#[path = "../tests/support/corpus.rs"]
+pub mod corpus;
+#[path = "../tests/support/pods.rs"]
+mod pods;
+
+use pods::{admission_pod, object_to_pod, scrub};
 
 /// Result of a run over a corpus.
 #[derive(Debug, Default)]
@@ -30,7 +39,7 @@ fn main() {
     let dir = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(default_dir);
+        .unwrap_or_else(corpus::location);
     match run(&dir) {
         Ok(report) => {
             for f in &report.failures {
@@ -47,11 +56,6 @@ fn main() {
             std::process::exit(2);
         }
     }
-}
-
-/// `../shared/conformance/inject` from the workspace root.
-pub fn default_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/inject")
 }
 
 fn read(dir: &Path, rel: &str) -> Result<String, String> {
@@ -316,39 +320,6 @@ fn collect_injectable(doc: Value, out: &mut Vec<Value>) {
 }
 
 /// The harness' `objectToPod`.
-fn object_to_pod(doc: &Value) -> Value {
-    let kind = doc["kind"].as_str().unwrap_or("");
-    let name = doc["metadata"]["name"].as_str().unwrap_or("");
-    let api_version = doc["apiVersion"].clone();
-    let owner = |api: Value, kind: &str, name: &str| json!([{"apiVersion": api, "kind": kind, "name": name, "controller": true}]);
-    let (mut meta, spec) = match kind {
-        "Pod" => return doc.clone(),
-        "CronJob" => (
-            doc["spec"]["jobTemplate"]["spec"]["template"]["metadata"].clone(),
-            doc["spec"]["jobTemplate"]["spec"]["template"]["spec"].clone(),
-        ),
-        _ => (
-            doc["spec"]["template"]["metadata"].clone(),
-            doc["spec"]["template"]["spec"].clone(),
-        ),
-    };
-    let m = webhook::inject::pod::object_mut(&mut meta);
-    if kind == "Deployment" {
-        m.insert("generateName".into(), json!(format!("{name}-fake-")));
-        m.insert(
-            "ownerReferences".into(),
-            owner(json!("apps/v1"), "ReplicaSet", &format!("{name}-fake")),
-        );
-        let labels =
-            webhook::inject::pod::object_mut(m.entry("labels").or_insert_with(|| json!({})));
-        labels.insert("pod-template-hash".into(), json!("fake"));
-    } else {
-        m.insert("generateName".into(), json!(name));
-        m.insert("ownerReferences".into(), owner(api_version, kind, name));
-    }
-    json!({"metadata": meta, "spec": spec})
-}
-
 fn check_webhook(
     settings: &Settings,
     input: &str,
@@ -366,13 +337,7 @@ fn check_webhook(
         ));
     }
     for (i, (doc, want_doc)) in inputs.iter().zip(&wants).enumerate() {
-        let mut pod = object_to_pod(doc);
-        webhook::k8s::normalize::normalize_with(
-            "Pod",
-            &mut pod,
-            webhook::k8s::normalize::Source::Yaml,
-        )
-        .map_err(|e| e.to_string())?;
+        let pod = admission_pod(doc)?;
         let namespace = doc["metadata"]["namespace"].as_str().unwrap_or("");
         let ns_object = namespaces
             .iter()
@@ -400,13 +365,7 @@ fn check_webhook(
                 p
             }
         };
-        let mut want = object_to_pod(want_doc);
-        webhook::k8s::normalize::normalize_with(
-            "Pod",
-            &mut want,
-            webhook::k8s::normalize::Source::Yaml,
-        )
-        .map_err(|e| e.to_string())?;
+        let mut want = admission_pod(want_doc)?;
         webhook::k8s::normalize::normalize("Pod", &mut got).map_err(|e| e.to_string())?;
         scrub(&mut got, true);
         scrub(&mut want, false);
@@ -416,40 +375,6 @@ fn check_webhook(
         }
     }
     Ok(())
-}
-
-/// The harness' normalisation: no status annotation; `fieldRef.apiVersion`
-/// cleared in the got pod's containers.
-fn scrub(pod: &mut Value, got: bool) {
-    if let Some(a) = pod
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    {
-        a.remove("sidecar.istio.io/status");
-    }
-    if !got {
-        return;
-    }
-    for c in pod
-        .pointer_mut("/spec/containers")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten()
-    {
-        for e in c
-            .get_mut("env")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(f) = e
-                .pointer_mut("/valueFrom/fieldRef")
-                .and_then(Value::as_object_mut)
-            {
-                f.remove("apiVersion");
-            }
-        }
-    }
 }
 
 /// Up to five differences between two documents, by path.

@@ -7,7 +7,11 @@
 
 pub mod admission;
 pub mod config;
+#[cfg(test)]
+#[path = "../tests/support/corpus.rs"]
+mod corpus;
 pub mod defaults;
+pub mod gofloat;
 pub mod gojson;
 pub mod goyaml;
 pub mod inject;

@@ -4,24 +4,11 @@
 #[path = "../examples/conformance.rs"]
 mod conformance;
 
-use std::path::PathBuf;
-
 #[test]
 fn istio_injection_corpus_passes() {
-    let dir = std::env::var_os("MESH_INJECT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(conformance::default_dir);
-    if !dir.join("cases.json").is_file() {
-        let msg = format!(
-            "injection conformance corpus not found at {}",
-            dir.display()
-        );
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{msg}: the conformance test cannot run under CI");
-        }
-        eprintln!("{msg}: the injection conformance test did NOT run");
+    let Some(dir) = conformance::corpus::dir() else {
         return;
-    }
+    };
     let report = conformance::run(&dir).unwrap_or_else(|e| panic!("conformance runner: {e}"));
     for f in &report.failures {
         eprintln!("FAIL {f}");

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use support::*;
 use webhook::admission::{V1, V1BETA1};
 use webhook::config::Features;
-use webhook::k8s::normalize::{normalize, normalize_with, Source};
+use webhook::k8s::normalize::normalize;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -51,49 +51,6 @@ async fn both_versions_are_answered_in_kind_with_their_uid() {
     .expect("test within its time limit");
 }
 
-/// The harness' pod for a Deployment manifest (as Istio's webhook test builds it).
-fn deployment_pod(doc: &Value) -> Value {
-    let name = doc["metadata"]["name"].as_str().unwrap();
-    let mut meta = doc["spec"]["template"]["metadata"].clone();
-    meta["generateName"] = json!(format!("{name}-fake-"));
-    meta["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{name}-fake"), "controller": true}]);
-    meta["labels"]["pod-template-hash"] = json!("fake");
-    let mut pod = json!({"metadata": meta, "spec": doc["spec"]["template"]["spec"].clone()});
-    normalize_with("Pod", &mut pod, Source::Yaml).unwrap();
-    pod
-}
-
-/// What the conformance runner compares: no status annotation, no
-/// `fieldRef.apiVersion` in the injected containers' env.
-fn scrub(pod: &mut Value) {
-    if let Some(a) = pod
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    {
-        a.remove("sidecar.istio.io/status");
-    }
-    for c in pod
-        .pointer_mut("/spec/containers")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten()
-    {
-        for e in c
-            .get_mut("env")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(f) = e
-                .pointer_mut("/valueFrom/fieldRef")
-                .and_then(Value::as_object_mut)
-            {
-                f.remove("apiVersion");
-            }
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hello_patch_gives_the_golden_pod_and_reinjection_is_idempotent() {
     tokio::time::timeout(LIMIT, async {
@@ -101,21 +58,21 @@ async fn hello_patch_gives_the_golden_pod_and_reinjection_is_idempotent() {
         let Some(h) = start(native_on(), |_| {}).await else {
             return;
         };
-        let corpus = corpus().unwrap();
+        let corpus = corpus::dir().unwrap();
         let read = |f: &str| {
             let text = std::fs::read_to_string(corpus.join("cases").join(f)).unwrap();
             // The first document is the Deployment (goldens end with `---`).
             let first = text.split("\n---").next().unwrap().to_string();
             webhook::config::yaml::parse_yaml(&first).unwrap()
         };
-        let pod = deployment_pod(&read("hello.yaml"));
+        let pod = pods::admission_pod(&read("hello.yaml")).unwrap();
         let r = h.review(V1, "golden", &pod).await;
         let mut got = patched(&pod, &r);
         normalize("Pod", &mut got).unwrap();
         let injected = got.clone();
-        let mut want = deployment_pod(&read("hello.yaml.injected"));
-        scrub(&mut got);
-        scrub(&mut want);
+        let mut want = pods::admission_pod(&read("hello.yaml.injected")).unwrap();
+        pods::scrub(&mut got, true);
+        pods::scrub(&mut want, false);
         assert_eq!(got, want, "patched pod differs from the conformance golden");
 
         // Re-injecting the injected pod changes nothing.
@@ -291,26 +248,7 @@ async fn shutdown_finishes_the_request_in_flight_and_stops_accepting() {
         let addr = h.running.https_addr;
         let mut c = h.connect().await;
         // A request whose body is still arriving when shutdown starts.
-        let (tx, rx) = tokio::sync::mpsc::channel::<
-            Result<hyper::body::Frame<hyper::body::Bytes>, std::io::Error>,
-        >(4);
-        let body = review_body(V1, "in-flight", &hello_pod());
-        let req = hyper::Request::post("/inject")
-            .header("host", "localhost")
-            .header("content-type", "application/json")
-            .header("content-length", body.len().to_string())
-            .body(http_body_util::BodyExt::boxed(
-                http_body_util::StreamBody::new(futures_util::stream::unfold(rx, |mut rx| async {
-                    rx.recv().await.map(|f| (f, rx))
-                })),
-            ))
-            .unwrap();
-        let (half, rest) = body.split_at(body.len() / 2);
-        tx.send(Ok(hyper::body::Frame::data(
-            hyper::body::Bytes::copy_from_slice(half),
-        )))
-        .await
-        .unwrap();
+        let (req, rest) = half_sent_review("in-flight").await;
         let pending = tokio::spawn(async move { c.send(req).await });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let state = h.running.state.clone();
@@ -321,17 +259,9 @@ async fn shutdown_finishes_the_request_in_flight_and_stops_accepting() {
             tokio::net::TcpStream::connect(addr).await.is_err(),
             "no new connections while draining"
         );
-        tx.send(Ok(hyper::body::Frame::data(
-            hyper::body::Bytes::copy_from_slice(rest),
-        )))
-        .await
-        .unwrap();
-        drop(tx);
+        rest.send().await;
         let (s, b) = pending.await.unwrap();
-        assert_eq!(s, 200);
-        let r: Value = serde_json::from_slice(&b).unwrap();
-        assert_eq!(r["response"]["uid"], "in-flight");
-        assert_eq!(r["response"]["patchType"], "JSONPatch");
+        assert_patched_review(s, &b, "in-flight");
         stopping.await.unwrap();
     })
     .await

@@ -221,7 +221,7 @@ async fn native(h: &Harness) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn native_sidecars_follow_the_watched_kubelet_versions() {
     tokio::time::timeout(Duration::from_secs(90), async {
-        let Some(corpus) = corpus() else { return };
+        let Some(corpus) = corpus::dir() else { return };
         let read = |f: &str| std::fs::read_to_string(corpus.join(f)).unwrap();
         // ENABLE_NATIVE_SIDECARS unset: auto.
         let fake = Fake::start(Features::default()).await;
@@ -266,7 +266,7 @@ async fn include_ranges(h: &Harness) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configmap_changes_reach_the_next_injection() {
     tokio::time::timeout(Duration::from_secs(90), async {
-        let Some(corpus) = corpus() else { return };
+        let Some(corpus) = corpus::dir() else { return };
         let config = std::fs::read_to_string(corpus.join("base/config.yaml")).unwrap();
         let values = std::fs::read_to_string(corpus.join("base/values.json")).unwrap();
         let mesh = std::fs::read_to_string(corpus.join("base/mesh.yaml")).unwrap();

@@ -126,26 +126,7 @@ async fn rotated_certificate_goes_to_new_connections_while_old_ones_finish() {
         assert_eq!(s, 200);
 
         // A request in flight on the old connection: half its body sent.
-        let (tx, rx) = tokio::sync::mpsc::channel::<
-            Result<hyper::body::Frame<hyper::body::Bytes>, std::io::Error>,
-        >(4);
-        let body = review_body(V1, "during", &hello_pod());
-        let req = hyper::Request::post("/inject")
-            .header("host", "localhost")
-            .header("content-type", "application/json")
-            .header("content-length", body.len().to_string())
-            .body(http_body_util::BodyExt::boxed(
-                http_body_util::StreamBody::new(futures_util::stream::unfold(rx, |mut rx| async {
-                    rx.recv().await.map(|f| (f, rx))
-                })),
-            ))
-            .unwrap();
-        let (half, rest) = body.split_at(body.len() / 2);
-        tx.send(Ok(hyper::body::Frame::data(
-            hyper::body::Bytes::copy_from_slice(half),
-        )))
-        .await
-        .unwrap();
+        let (req, rest) = half_sent_review("during").await;
         let old_cert = old.peer_cert.clone();
         let in_flight = tokio::spawn(async move {
             let r = old.send(req).await;
@@ -201,17 +182,9 @@ async fn rotated_certificate_goes_to_new_connections_while_old_ones_finish() {
         );
 
         // The old connection's request completes, and the connection goes on.
-        tx.send(Ok(hyper::body::Frame::data(
-            hyper::body::Bytes::copy_from_slice(rest),
-        )))
-        .await
-        .unwrap();
-        drop(tx);
+        rest.send().await;
         let ((s, b), mut old) = in_flight.await.unwrap();
-        assert_eq!(s, 200);
-        let r: Value = serde_json::from_slice(&b).unwrap();
-        assert_eq!(r["response"]["uid"], "during");
-        assert_eq!(r["response"]["patchType"], "JSONPatch");
+        assert_patched_review(s, &b, "during");
         assert_eq!(old.peer_cert, old_cert);
         let (s, _) = old
             .post(

@@ -1,12 +1,12 @@
 //! Tests of the configuration model against the shared conformance corpus (Istio's real
 //! ConfigMaps, its effective mesh configs and the `PROXY_CONFIG` its goldens carry).
 //!
-//! The corpus is `$MESH_INJECT_CORPUS`, else `../../shared/conformance/inject` from this
-//! package. When it is missing the tests fail under `CI=true` and otherwise say plainly that
-//! they did not run.
+//! The corpus is found by `crate::corpus` (`$MESH_INJECT_CORPUS`, else beside the repository).
+//! When it is missing the tests fail under `CI=true` and otherwise say plainly that they did
+//! not run.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 
@@ -15,28 +15,6 @@ use super::mesh::MeshConfig;
 use super::proxy::{ProxyConfig, PROXY_CONFIG_ANNOTATION};
 use super::values::Values;
 use super::yaml::parse_yaml;
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("MESH_INJECT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/conformance/inject"
-            ))
-        });
-    if dir.join("cases.json").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("conformance corpus not found at {}", dir.display());
-    }
-    eprintln!(
-        "conformance corpus not found at {}: this test did not run (set MESH_INJECT_CORPUS)",
-        dir.display()
-    );
-    None
-}
 
 fn read(dir: &Path, rel: &str) -> String {
     std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
@@ -109,7 +87,9 @@ fn overrides_helper_follows_readme() {
 
 #[test]
 fn defaults_equal_mesh_defaults_file() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = crate::corpus::dir() else {
+        return;
+    };
     let file = MeshConfig::from_proto_json(&yaml(&dir, "base/mesh-defaults.yaml")).unwrap();
     assert!(
         file.ignored_fields().is_empty(),
@@ -121,7 +101,9 @@ fn defaults_equal_mesh_defaults_file() {
 
 #[test]
 fn applying_mesh_gives_effective_mesh() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = crate::corpus::dir() else {
+        return;
+    };
     for settings in settings_dirs(&dir) {
         let mesh = MeshConfig::parse(&read(&dir, &format!("{settings}/mesh.yaml")))
             .unwrap_or_else(|e| panic!("{settings}/mesh.yaml: {e}"));
@@ -148,7 +130,9 @@ fn applying_mesh_gives_effective_mesh() {
 
 #[test]
 fn mesh_overrides_give_case_effective_mesh() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = crate::corpus::dir() else {
+        return;
+    };
     let mut checked = 0;
     for case in cases(&dir) {
         let overrides = &case["mesh_overrides"];
@@ -173,7 +157,9 @@ fn mesh_overrides_give_case_effective_mesh() {
 
 #[test]
 fn injector_config_of_every_settings_dir_parses() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = crate::corpus::dir() else {
+        return;
+    };
     for settings in settings_dirs(&dir) {
         let rel = format!("{settings}/config.yaml");
         let text = read(&dir, &rel);
@@ -206,7 +192,9 @@ fn injector_config_of_every_settings_dir_parses() {
 
 #[test]
 fn values_of_every_settings_dir_parse() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = crate::corpus::dir() else {
+        return;
+    };
     for settings in settings_dirs(&dir) {
         let rel = format!("{settings}/values.json");
         let text = read(&dir, &rel);
@@ -282,7 +270,9 @@ fn golden_proxy_configs(text: &str) -> Vec<String> {
 
 #[test]
 fn proxy_config_json_matches_goldens() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = crate::corpus::dir() else {
+        return;
+    };
     let mut checked = 0;
     let mut with_annotation = Vec::new();
     for case in cases(&dir) {

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::error::ConfigError;
 use super::mesh::MeshConfig;
 use super::proto::duration::Duration;
+use super::selector::dns_label;
 
 const MS: i128 = 1_000_000;
 const SECOND: i128 = 1_000_000_000;
@@ -221,17 +222,7 @@ fn fqdn(name: &str) -> bool {
     parts
         .iter()
         .enumerate()
-        .all(|(i, label)| (i == parts.len() - 1 && label.is_empty()) || dns1123_label(label))
-}
-
-fn dns1123_label(label: &str) -> bool {
-    let b = label.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
+        .all(|(i, label)| (i == parts.len() - 1 && label.is_empty()) || dns_label(label))
 }
 
 fn trust_domain(domain: &str) -> Result<(), String> {
@@ -242,7 +233,7 @@ fn trust_domain(domain: &str) -> Result<(), String> {
     let ok = parts
         .iter()
         .enumerate()
-        .all(|(i, label)| (i == parts.len() - 1 && label.is_empty()) || dns1123_label(label));
+        .all(|(i, label)| (i == parts.len() - 1 && label.is_empty()) || dns_label(label));
     if ok {
         Ok(())
     } else {

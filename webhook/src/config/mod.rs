@@ -14,7 +14,6 @@
 
 pub mod error;
 pub mod features;
-pub mod gofmt;
 pub mod injector;
 pub mod mesh;
 mod mesh_validate;

@@ -1,6 +1,7 @@
 //! `ProxyConfig` (mesh `defaultConfig`, overlaid per pod by the `proxy.istio.io/config`
 //! annotation): Istio's defaults, its merge rules, the two ways a pod's ProxyConfig is
-//! computed (kube-inject and webhook), and the `protoToJSON` form the templates print.
+//! computed (kube-inject and webhook), and the template function `protoToJSON`
+//! (`proto_to_json`), which prints a ProxyConfig without its default-valued fields.
 //!
 //! Merge rules (Istio's `MergeProxyConfig`): every field the overlay sets replaces the base
 //! field wholesale, except `proxyMetadata`, whose entries are added over the base entries, and
@@ -159,7 +160,8 @@ impl ProxyConfig {
         ProxyConfig::defaults().overlay(mesh_default)
     }
 
-    /// The template function `protoToJSON .ProxyConfig`: fields equal to Istio's defaults are
+    /// The template function `protoToJSON .ProxyConfig` (Istio's `cleanProxyConfig`, then
+    /// `protomarshal.ToJSON`): fields equal to Istio's defaults are
     /// dropped first (config path, binary path, auth policy, service cluster, drain durations,
     /// discovery address, admin port, stat name length, status port, empty metadata), then the
     /// rest is printed as compact jsonpb (`{}` when nothing is left).
@@ -252,6 +254,21 @@ impl ProxyConfig {
 
     fn str(&self, key: &str) -> &str {
         self.msg.get(key).and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+/// Istio's template function `protoToJSON` for a message of type `desc` given as protobuf
+/// JSON: read into its canonical form (set fields only), a ProxyConfig printed by
+/// [`ProxyConfig::proto_to_json`], any other message as compact jsonpb; `{}` when the JSON does
+/// not read as the message (Istio prints `{}` when marshalling fails).
+pub(crate) fn proto_to_json(desc: &MessageDesc, value: &Value) -> String {
+    let Ok(msg) = decode_message(desc, value, "", &mut Vec::new()) else {
+        return "{}".to_string();
+    };
+    if desc.full_name == PROXY_CONFIG {
+        ProxyConfig { msg }.proto_to_json()
+    } else {
+        encode::to_json(desc, &msg)
     }
 }
 

@@ -321,7 +321,8 @@ fn name_chars(s: &str) -> bool {
         && b.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
-fn dns_label(l: &str) -> bool {
+/// A DNS-1123 label: 1 to 63 lower-case letters, digits and `-`, not starting or ending with `-`.
+pub(crate) fn dns_label(l: &str) -> bool {
     let b = l.as_bytes();
     !b.is_empty()
         && b.len() <= 63

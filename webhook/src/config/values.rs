@@ -9,10 +9,10 @@
 use serde_json::Value;
 
 use super::error::ConfigError;
-use super::gofmt::format_float_g64;
 use super::proto::decode::{decode_message, Message};
 use super::proto::schema::{schema, VALUES};
 use super::yaml::parse_yaml;
+use crate::gofloat::format_float_g64;
 
 /// The ConfigMap key; error paths start with it.
 pub const VALUES_KEY: &str = "values";

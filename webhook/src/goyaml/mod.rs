@@ -26,7 +26,6 @@ mod emitter;
 mod scalar;
 mod sort;
 
-pub use scalar::{format_go_float, go_json_float};
 pub use sort::go_yaml_key_less;
 
 use serde_json::Value;

@@ -420,100 +420,9 @@ impl Parser<'_> {
     }
 }
 
-/// Shortest round-trip decimal digits of a finite non-zero `f` and the decimal point position:
-/// `f = 0.d1d2d3… × 10^dp`.
-fn shortest_digits(f: f64) -> (String, i32) {
-    let s = format!("{:e}", f.abs());
-    let (mant, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.trim_end_matches('0').to_string();
-    let digits = if digits.is_empty() {
-        "0".to_string()
-    } else {
-        digits
-    };
-    (digits, exp.parse::<i32>().unwrap_or(0) + 1)
-}
-
-fn fmt_f(neg: bool, digits: &str, dp: i32) -> String {
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    let nd = digits.len() as i32;
-    if dp <= 0 {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', (-dp) as usize));
-        out.push_str(digits);
-    } else if dp >= nd {
-        out.push_str(digits);
-        out.extend(std::iter::repeat_n('0', (dp - nd) as usize));
-    } else {
-        out.push_str(&digits[..dp as usize]);
-        out.push('.');
-        out.push_str(&digits[dp as usize..]);
-    }
-    out
-}
-
-fn fmt_e(neg: bool, digits: &str, dp: i32, min_exp_digits: usize) -> String {
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    out.push_str(&digits[..1]);
-    if digits.len() > 1 {
-        out.push('.');
-        out.push_str(&digits[1..]);
-    }
-    let exp = dp - 1;
-    out.push('e');
-    out.push(if exp < 0 { '-' } else { '+' });
-    let e = exp.unsigned_abs().to_string();
-    for _ in e.len()..min_exp_digits {
-        out.push('0');
-    }
-    out.push_str(&e);
-    out
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (also what `fmt` prints for a `float64` with `%v`).
-pub fn format_go_float(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let (digits, dp) = shortest_digits(f);
-    let exp = dp - 1;
-    // shortest %g switches to exponent form when exp < -4 || exp >= 6
-    if !(-4..6).contains(&exp) {
-        return fmt_e(f < 0.0, &digits, dp, 2);
-    }
-    fmt_f(f < 0.0, &digits, dp)
-}
-
-/// How Go's `encoding/json` writes a `float64`.
-pub fn go_json_float(f: f64) -> String {
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let (digits, dp) = shortest_digits(f);
-        return fmt_e(f < 0.0, &digits, dp, 1);
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let (digits, dp) = shortest_digits(f);
-    fmt_f(f < 0.0, &digits, dp)
-}
-
 /// The YAML text go-yaml writes for a JSON number that Go's `encoding/json` wrote as `f`.
 pub(super) fn yaml_float(f: f64) -> String {
-    let text = go_json_float(f);
+    let text = crate::gojson::float64(f);
     if !text.contains(['.', 'e']) {
         if let Ok(i) = text.parse::<i64>() {
             return i.to_string();
@@ -523,7 +432,7 @@ pub(super) fn yaml_float(f: f64) -> String {
         }
     }
     let v: f64 = text.parse().unwrap_or(f);
-    format_go_float(v)
+    crate::gofloat::format_float_g64(v)
 }
 
 #[cfg(test)]
@@ -531,17 +440,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn go_float_formatting() {
-        assert_eq!(format_go_float(1e6), "1e+06");
-        assert_eq!(format_go_float(123456.0), "123456");
-        assert_eq!(format_go_float(0.5), "0.5");
-        assert_eq!(format_go_float(0.0001), "0.0001");
-        assert_eq!(format_go_float(0.00001), "1e-05");
-        assert_eq!(format_go_float(1.5e300), "1.5e+300");
-        assert_eq!(format_go_float(-2.25), "-2.25");
-        assert_eq!(go_json_float(1e21), "1e+21");
-        assert_eq!(go_json_float(1e20), "100000000000000000000");
-        assert_eq!(go_json_float(1e-7), "1e-7");
+    fn yaml_floats() {
         assert_eq!(yaml_float(1e6), "1000000");
         assert_eq!(yaml_float(1e20), "1e+20");
         assert_eq!(yaml_float(0.1), "0.1");

@@ -2,7 +2,7 @@
 //! Istio's kube-inject wrote, parsed and re-emitted, must come back byte for byte).
 
 use super::to_yaml;
-use crate::template::corpus;
+use crate::corpus;
 use serde_json::json;
 
 #[test]

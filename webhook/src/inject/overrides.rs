@@ -130,7 +130,7 @@ pub fn reapply(
             doc.insert("initContainers".into(), Value::Array(saved_init));
         }
         pod::meta_map_mut(&mut merged, "annotations")
-            .insert(ANNOTATION.into(), json!(gojson::to_string(&doc)));
+            .insert(ANNOTATION.into(), json!(gojson::object_to_string(&doc)));
     }
     adjust_init_user(&mut merged, original, interception_tproxy);
     Ok(merged)

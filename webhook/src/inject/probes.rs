@@ -219,11 +219,12 @@ fn merge_or_append(proxy: &mut Value, previously_injected: bool, probers: Map<St
             let mut merged = probers;
             merged.extend(old);
             merged.sort_keys();
-            *existing = json!({"name": APP_PROBERS_ENV, "value": gojson::to_string(&merged)});
+            *existing =
+                json!({"name": APP_PROBERS_ENV, "value": gojson::object_to_string(&merged)});
             return;
         }
     }
-    env.push(json!({"name": APP_PROBERS_ENV, "value": gojson::to_string(&probers)}));
+    env.push(json!({"name": APP_PROBERS_ENV, "value": gojson::object_to_string(&probers)}));
 }
 
 fn rewrite_container(c: &mut Value, status_port: i64) {

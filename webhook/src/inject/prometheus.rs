@@ -133,7 +133,7 @@ pub fn apply(
     });
     if !empty {
         if let Some(proxy) = pod::find_any_mut(pod, PROXY) {
-            push_env(proxy, SCRAPE_ENV, gojson::to_string(&config));
+            push_env(proxy, SCRAPE_ENV, gojson::object_to_string(&config));
         }
     }
     clear(pod);

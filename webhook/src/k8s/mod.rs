@@ -5,5 +5,5 @@ pub mod merge;
 pub mod normalize;
 pub mod patch;
 pub mod quantity;
-mod schema;
+pub(crate) mod schema;
 mod time;

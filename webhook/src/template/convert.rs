@@ -1,10 +1,11 @@
 //! Builds the gotmpl data from the Go-view JSON of the data contract (see the module doc of
 //! [`super`]), filling Go zero values for absent struct fields and recording Go types ([`super::typed`]);
-//! and converts Kubernetes JSON and protobuf JSON into that Go view.
+//! and converts Kubernetes JSON into that Go view (protobuf messages: [`super::proto_view`]).
 
-use super::k8s_schema::{self, F, K, S};
-use super::proto_schema::{self, M, P};
+use super::k8s_view::{layout, Layout, K};
+use super::proto_view::{self, P};
 use super::typed::{self, Tag};
+use crate::k8s::schema::{schema, Field, TypeDef};
 use gotmpl::Value;
 use serde_json::{Map as JMap, Value as J};
 use std::collections::BTreeMap;
@@ -14,14 +15,17 @@ use std::sync::{Arc, OnceLock};
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Ty {
     K8s(K),
-    Proto(P),
+    /// A Kubernetes struct, by Go type name.
+    K8sStruct(&'static str),
+    /// A protobuf message, by full name.
+    ProtoMessage(&'static str),
     /// `map[string]any` decoded from JSON: every number is a `float64`.
     Values,
     /// No Go type known: integers stay integers.
     Generic,
 }
 
-fn map_value(m: BTreeMap<Arc<str>, Value>) -> Value {
+pub(super) fn map_value(m: BTreeMap<Arc<str>, Value>) -> Value {
     Value::Map(Arc::new(m))
 }
 
@@ -39,14 +43,14 @@ fn empty_list() -> Value {
         .clone()
 }
 
-fn string(s: Option<&str>) -> Value {
+pub(super) fn string(s: Option<&str>) -> Value {
     match s {
         Some(s) if !s.is_empty() => Value::String(Arc::from(s)),
         _ => empty_string(),
     }
 }
 
-fn number(n: &serde_json::Number, float: bool) -> Value {
+pub(super) fn number(n: &serde_json::Number, float: bool) -> Value {
     if float {
         return Value::Float(n.as_f64().unwrap_or(0.0));
     }
@@ -75,7 +79,7 @@ pub(crate) fn untyped(j: &J, float: bool) -> Value {
     }
 }
 
-fn str_map(j: Option<&J>) -> Value {
+pub(super) fn str_map(j: Option<&J>) -> Value {
     let m: BTreeMap<Arc<str>, Value> = match j {
         Some(J::Object(o)) => o
             .iter()
@@ -94,58 +98,71 @@ pub(crate) fn convert(j: Option<&J>, ty: Ty) -> Value {
         Ty::Values => j.map_or(Value::Nil, |j| untyped(j, true)),
         Ty::Generic => j.map_or(Value::Nil, |j| untyped(j, false)),
         Ty::K8s(k) => k8s(j, k),
-        Ty::Proto(p) => proto(j, p),
+        Ty::K8sStruct(name) => k8s(j, K::named(name)),
+        Ty::ProtoMessage(name) => proto_view::proto(j, P::Msg(P::message(name))),
     }
 }
 
-fn present(j: Option<&J>) -> Option<&J> {
+pub(super) fn present(j: Option<&J>) -> Option<&J> {
     j.filter(|j| !j.is_null())
+}
+
+/// An integer, `0` when absent.
+pub(super) fn int(j: Option<&J>) -> Value {
+    j.and_then(J::as_number)
+        .map_or(Value::Int(0), |n| number(n, false))
+}
+
+/// A boolean, `false` when absent.
+pub(super) fn boolean(j: Option<&J>) -> Value {
+    Value::Bool(j.and_then(J::as_bool).unwrap_or(false))
 }
 
 fn k8s(j: Option<&J>, k: K) -> Value {
     let j = present(j);
     match k {
         K::Str => string(j.and_then(J::as_str)),
-        K::Int => j
-            .and_then(J::as_number)
-            .map_or(Value::Int(0), |n| number(n, false)),
-        K::Bool => Value::Bool(j.and_then(J::as_bool).unwrap_or(false)),
+        K::Int => int(j),
+        K::Bool => boolean(j),
         K::StrMap => str_map(j),
         K::List(elem) => match j {
-            Some(J::Array(a)) => Value::List(a.iter().map(|x| k8s(Some(x), *elem)).collect()),
+            Some(J::Array(a)) => {
+                let elem = K::of(elem);
+                Value::List(a.iter().map(|x| k8s(Some(x), elem)).collect())
+            }
             _ => empty_list(),
         },
-        K::Struct(name) => struct_value(j, name),
-        K::Ptr(name) => match j {
-            Some(_) => struct_value(j, name),
+        K::Struct(idx) => struct_value(j, layout(idx)),
+        K::Ptr(idx) => match j {
+            Some(_) => struct_value(j, layout(idx)),
             None => Value::Nil,
         },
         K::Any => j.map_or(Value::Nil, |j| untyped(j, false)),
     }
 }
 
-fn struct_value(j: Option<&J>, name: &str) -> Value {
-    let Some(layout) = k8s_schema::layout(name) else {
-        return j.map_or(Value::Nil, |j| untyped(j, false));
-    };
+fn struct_value(j: Option<&J>, layout: &'static Layout) -> Value {
     let obj = j.and_then(J::as_object);
-    let fields = layout.s.fields;
+    let fields = &layout.def.fields;
     let known = layout.sorted.iter().map(|&i| {
         (
             layout.keys[i].clone(),
-            k8s(obj.and_then(|o| o.get(fields[i].go)), fields[i].kind),
+            k8s(
+                obj.and_then(|o| o.get(&*fields[i].go)),
+                K::of(&fields[i].ty),
+            ),
         )
     });
     let extra = obj
         .into_iter()
         .flatten()
-        .filter(|(k, _)| !fields.iter().any(|f| f.go == *k));
+        .filter(|(k, _)| !fields.iter().any(|f| *f.go == **k));
     let extra = extra.map(|(k, v)| (Arc::from(k.as_str()), untyped(v, false)));
-    struct_map(layout.s, known.chain(extra))
+    struct_map(layout.def, known.chain(extra))
 }
 
 /// A Go struct's map from its entries, known fields first (in key order).
-fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -> Value {
+fn struct_map(def: &'static TypeDef, entries: impl Iterator<Item = (Arc<str>, Value)>) -> Value {
     // Keys are unique here and mostly sorted. For a few entries, inserting one by one beats
     // collecting (which buffers and sorts them first); for many, the bulk build wins.
     let m = if entries.size_hint().0 <= 8 {
@@ -158,7 +175,7 @@ fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -
         entries.collect()
     };
     let v = map_value(m);
-    typed::tag(&v, Tag::K8s(s));
+    typed::tag(&v, Tag::K8s(def));
     v
 }
 
@@ -167,24 +184,21 @@ fn struct_map(s: &'static S, entries: impl Iterator<Item = (Arc<str>, Value)>) -
 pub(crate) fn k8s_direct(j: Option<&J>, k: K) -> Value {
     let j = present(j);
     match (k, j) {
-        (K::Struct(name) | K::Ptr(name), Some(J::Object(o))) => match k8s_schema::layout(name) {
-            Some(layout) => struct_direct(o, layout),
-            None => untyped(&generic_to_go(j.unwrap_or(&J::Null)), false),
-        },
-        (K::List(elem), Some(J::Array(a))) => match elem {
+        (K::Struct(idx) | K::Ptr(idx), Some(J::Object(o))) => struct_direct(o, layout(idx)),
+        (K::List(elem), Some(J::Array(a))) => match K::of(elem) {
             // Look the element struct up once for the whole list.
-            K::Struct(name) | K::Ptr(name) => match k8s_schema::layout(name) {
-                Some(layout) => Value::List(
+            elem @ (K::Struct(idx) | K::Ptr(idx)) => {
+                let layout = layout(idx);
+                Value::List(
                     a.iter()
                         .map(|x| match x {
                             J::Object(o) => struct_direct(o, layout),
-                            _ => k8s_direct(Some(x), *elem),
+                            _ => k8s_direct(Some(x), elem),
                         })
                         .collect(),
-                ),
-                None => Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect()),
-            },
-            _ => Value::List(a.iter().map(|x| k8s_direct(Some(x), *elem)).collect()),
+                )
+            }
+            elem => Value::List(a.iter().map(|x| k8s_direct(Some(x), elem)).collect()),
         },
         _ => self::k8s(j, k),
     }
@@ -199,20 +213,21 @@ enum Source<'a> {
     GoView(J),
 }
 
-fn struct_direct(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
+fn struct_direct(o: &JMap<String, J>, layout: &'static Layout) -> Value {
     const MOST: usize = 64;
-    let fields = layout.s.fields;
+    let fields = &layout.def.fields;
     if fields.len() <= MOST {
         let mut slots = [None; MOST];
         if place_by_json_name(o, fields, &mut slots) {
             let known = layout.sorted.iter().map(|&i| {
+                let kind = K::of(&fields[i].ty);
                 let value = match slots[i] {
-                    Some(v) => k8s_direct(Some(v), fields[i].kind),
-                    None => k8s(None, fields[i].kind),
+                    Some(v) => k8s_direct(Some(v), kind),
+                    None => k8s(None, kind),
                 };
                 (layout.keys[i].clone(), value)
             });
-            return struct_map(layout.s, known);
+            return struct_map(layout.def, known);
         }
     }
     struct_direct_any(o, layout)
@@ -222,7 +237,7 @@ fn struct_direct(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Va
 /// names no field.
 fn place_by_json_name<'j>(
     o: &'j JMap<String, J>,
-    fields: &[F],
+    fields: &[Field],
     slots: &mut [Option<&'j J>],
 ) -> bool {
     let mut next = 0;
@@ -240,8 +255,8 @@ fn place_by_json_name<'j>(
 }
 
 /// [`struct_direct`] for any object, with keys that are not JSON field names.
-fn struct_direct_any(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -> Value {
-    let fields = layout.s.fields;
+fn struct_direct_any(o: &JMap<String, J>, layout: &'static Layout) -> Value {
+    let fields = &layout.def.fields;
     let mut sources: Vec<Source> = (0..fields.len()).map(|_| Source::Absent).collect();
     let mut extra: Vec<(String, &J)> = Vec::new();
     for (k, v) in o {
@@ -250,7 +265,7 @@ fn struct_direct_any(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -
             continue;
         }
         let go = go_name_of(k);
-        match fields.iter().position(|f| f.go == go) {
+        match fields.iter().position(|f| *f.go == *go) {
             Some(i) => sources[i] = Source::GoView(generic_to_go(v)),
             None => match extra.iter_mut().find(|(g, _)| *g == go) {
                 Some(slot) => slot.1 = v,
@@ -259,94 +274,18 @@ fn struct_direct_any(o: &JMap<String, J>, layout: &'static k8s_schema::Layout) -
         }
     }
     let known = layout.sorted.iter().map(|&i| {
+        let kind = K::of(&fields[i].ty);
         let value = match &sources[i] {
-            Source::Absent => k8s(None, fields[i].kind),
-            Source::Json(v) => k8s_direct(Some(v), fields[i].kind),
-            Source::GoView(v) => k8s(Some(v), fields[i].kind),
+            Source::Absent => k8s(None, kind),
+            Source::Json(v) => k8s_direct(Some(v), kind),
+            Source::GoView(v) => k8s(Some(v), kind),
         };
         (layout.keys[i].clone(), value)
     });
     let extra = extra
         .into_iter()
         .map(|(g, v)| (Arc::from(g), untyped(&generic_to_go(v), false)));
-    struct_map(layout.s, known.chain(extra))
-}
-
-fn proto(j: Option<&J>, p: P) -> Value {
-    let j = present(j);
-    match p {
-        P::Str => string(j.and_then(J::as_str)),
-        P::Int => j
-            .and_then(J::as_number)
-            .map_or(Value::Int(0), |n| number(n, false)),
-        P::Bool => Value::Bool(j.and_then(J::as_bool).unwrap_or(false)),
-        P::Double => Value::Float(j.and_then(J::as_f64).unwrap_or(0.0)),
-        P::Enum(names) => Value::String(enum_name(j, names).into()),
-        P::Wrapper | P::Wrapper64 | P::Duration => j.map_or(Value::Nil, |j| untyped(j, false)),
-        P::Msg(name) => j.map_or(Value::Nil, |j| message_value(j, name)),
-        P::StrMap => str_map(j),
-        P::MsgMap(name) => match j {
-            Some(J::Object(o)) => map_value(
-                o.iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), message_value(v, name)))
-                    .collect(),
-            ),
-            _ => map_value(BTreeMap::new()),
-        },
-        P::List(elem) => match j {
-            Some(J::Array(a)) => Value::List(a.iter().map(|x| proto(Some(x), *elem)).collect()),
-            _ => Value::List(Arc::from(Vec::new())),
-        },
-    }
-}
-
-fn enum_name(j: Option<&J>, names: &[&str]) -> String {
-    match j {
-        Some(J::String(s)) => s.clone(),
-        Some(J::Number(n)) => n
-            .as_u64()
-            .and_then(|i| names.get(i as usize))
-            .map_or_else(|| n.to_string(), |s| s.to_string()),
-        _ => names.first().copied().unwrap_or("").to_string(),
-    }
-}
-
-fn message_value(j: &J, name: &str) -> Value {
-    let Some(msg) = proto_schema::lookup(name) else {
-        return untyped(j, false);
-    };
-    let obj = j.as_object();
-    let mut m = BTreeMap::new();
-    for f in msg.fields {
-        if let Some(oneof) = f.oneof {
-            let chosen = obj
-                .and_then(|o| o.get(oneof))
-                .and_then(J::as_object)
-                .and_then(|o| o.get(f.go));
-            if let Some(v) = chosen {
-                let mut inner = BTreeMap::new();
-                inner.insert(Arc::from(f.go), proto(Some(v), f.kind));
-                m.insert(Arc::from(oneof), map_value(inner));
-            } else {
-                m.entry(Arc::from(oneof)).or_insert(Value::Nil);
-            }
-            continue;
-        }
-        m.insert(
-            Arc::from(f.go),
-            proto(obj.and_then(|o| o.get(f.go)), f.kind),
-        );
-    }
-    if let Some(o) = obj {
-        for (k, v) in o {
-            if !m.contains_key(k.as_str()) {
-                m.insert(Arc::from(k.as_str()), untyped(v, false));
-            }
-        }
-    }
-    let v = map_value(m);
-    typed::tag(&v, Tag::Proto(msg));
-    v
+    struct_map(layout.def, known.chain(extra))
 }
 
 /// Go name of a field known only by its JSON name: the first letter upper-cased.
@@ -358,32 +297,30 @@ pub(crate) fn go_name_of(json: &str) -> String {
     }
 }
 
-/// Converts Kubernetes JSON of struct type `name` into the Go view (Go field names).
+/// Converts Kubernetes JSON of Go type `k` into the Go view (Go field names).
 pub(crate) fn k8s_json_to_go(j: &J, k: K) -> J {
     match (k, j) {
-        (K::Struct(name) | K::Ptr(name), J::Object(o)) => match k8s_schema::lookup(name) {
-            Some(s) => struct_to_go(o, s),
-            None => generic_to_go(j),
-        },
+        (K::Struct(idx) | K::Ptr(idx), J::Object(o)) => struct_to_go(o, schema().get(idx)),
         (K::List(elem), J::Array(a)) => {
-            J::Array(a.iter().map(|x| k8s_json_to_go(x, *elem)).collect())
+            let elem = K::of(elem);
+            J::Array(a.iter().map(|x| k8s_json_to_go(x, elem)).collect())
         }
         _ => j.clone(),
     }
 }
 
-fn struct_to_go(o: &JMap<String, J>, s: &S) -> J {
+fn struct_to_go(o: &JMap<String, J>, def: &'static TypeDef) -> J {
     let mut out = JMap::new();
     for (k, v) in o {
-        match s.fields.iter().find(|f| f.json == k) {
-            Some(f) => out.insert(f.go.to_string(), k8s_json_to_go(v, f.kind)),
+        match def.fields.iter().find(|f| f.json == k) {
+            Some(f) => out.insert(f.go.to_string(), k8s_json_to_go(v, K::of(&f.ty))),
             None => out.insert(go_name_of(k), generic_to_go(v)),
         };
     }
     J::Object(out)
 }
 
-fn generic_to_go(j: &J) -> J {
+pub(super) fn generic_to_go(j: &J) -> J {
     match j {
         J::Object(o) => J::Object(
             o.iter()
@@ -393,86 +330,4 @@ fn generic_to_go(j: &J) -> J {
         J::Array(a) => J::Array(a.iter().map(generic_to_go).collect()),
         _ => j.clone(),
     }
-}
-
-/// Converts protobuf JSON (lowerCamel names, bare wrappers, `"1s"` durations) of message `name`
-/// into the Go view.
-pub(crate) fn proto_json_to_go(j: &J, name: &str) -> J {
-    let (Some(msg), J::Object(o)) = (proto_schema::lookup(name), j) else {
-        return generic_to_go(j);
-    };
-    message_to_go(o, msg)
-}
-
-fn message_to_go(o: &JMap<String, J>, msg: &M) -> J {
-    let mut out = JMap::new();
-    for (k, v) in o {
-        let Some(f) = msg.fields.iter().find(|f| f.json == k || f.go == k) else {
-            out.insert(go_name_of(k), generic_to_go(v));
-            continue;
-        };
-        let conv = proto_field_to_go(v, f.kind);
-        match f.oneof {
-            Some(oneof) => {
-                let mut inner = JMap::new();
-                inner.insert(f.go.to_string(), conv);
-                out.insert(oneof.to_string(), J::Object(inner));
-            }
-            None => {
-                out.insert(f.go.to_string(), conv);
-            }
-        }
-    }
-    J::Object(out)
-}
-
-fn proto_field_to_go(v: &J, p: P) -> J {
-    match (p, v) {
-        (_, J::Null) => J::Null,
-        (P::Wrapper | P::Wrapper64, J::Object(o)) if o.contains_key("Value") => v.clone(),
-        (P::Wrapper | P::Wrapper64, _) => {
-            let inner = match (p, v) {
-                (P::Wrapper64, J::String(s)) => s.parse::<i64>().map_or(v.clone(), J::from),
-                _ => v.clone(),
-            };
-            serde_json::json!({ "Value": inner })
-        }
-        (P::Duration, J::String(s)) => match parse_duration(s) {
-            Some((secs, nanos)) => serde_json::json!({"Seconds": secs, "Nanos": nanos}),
-            None => v.clone(),
-        },
-        (P::Msg(name), J::Object(_)) => proto_json_to_go(v, name),
-        (P::MsgMap(name), J::Object(o)) => J::Object(
-            o.iter()
-                .map(|(k, x)| (k.clone(), proto_json_to_go(x, name)))
-                .collect(),
-        ),
-        (P::List(elem), J::Array(a)) => {
-            J::Array(a.iter().map(|x| proto_field_to_go(x, *elem)).collect())
-        }
-        _ => v.clone(),
-    }
-}
-
-/// Parses a protobuf JSON duration (`"45s"`, `"0.500s"`, `"-1.5s"`) into seconds and nanoseconds.
-pub(crate) fn parse_duration(s: &str) -> Option<(i64, i32)> {
-    let body = s.strip_suffix('s')?;
-    let (neg, body) = match body.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, body),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 9 {
-        return None;
-    }
-    if !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let secs: i64 = int.parse().ok()?;
-    let nanos: i32 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<9}").parse().ok()?
-    };
-    Some(if neg { (-secs, -nanos) } else { (secs, nanos) })
 }

@@ -4,22 +4,22 @@
 //! converted once as [`Prepared`] values and the pod is converted straight from Kubernetes JSON.
 
 use super::convert::{convert, k8s_direct, Ty};
-use super::k8s_schema::K;
-use super::proto_schema::P;
+use super::k8s_view::K;
 use super::typed::{self, Types};
 use super::RenderError;
+use crate::config::proto::schema::{MESH_CONFIG, PROXY_CONFIG};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 /// The Go type of each `SidecarTemplateData` field.
 const TOP: &[(&str, Ty)] = &[
-    ("TypeMeta", Ty::K8s(K::Struct("TypeMeta"))),
-    ("DeploymentMeta", Ty::K8s(K::Struct("NamespacedName"))),
-    ("ObjectMeta", Ty::K8s(K::Struct("ObjectMeta"))),
-    ("Spec", Ty::K8s(K::Struct("PodSpec"))),
-    ("ProxyConfig", Ty::Proto(P::Msg("ProxyConfig"))),
-    ("MeshConfig", Ty::Proto(P::Msg("MeshConfig"))),
+    ("TypeMeta", Ty::K8sStruct("TypeMeta")),
+    ("DeploymentMeta", Ty::K8sStruct("NamespacedName")),
+    ("ObjectMeta", Ty::K8sStruct("ObjectMeta")),
+    ("Spec", Ty::K8sStruct("PodSpec")),
+    ("ProxyConfig", Ty::ProtoMessage(PROXY_CONFIG)),
+    ("MeshConfig", Ty::ProtoMessage(MESH_CONFIG)),
     ("Values", Ty::Values),
     ("Revision", Ty::K8s(K::Str)),
     ("NativeSidecars", Ty::K8s(K::Bool)),
@@ -126,8 +126,8 @@ impl TemplateData {
     pub fn set_pod(&mut self, pod: &J) {
         let (meta, spec, types) = {
             let scope = typed::Scope::enter(Vec::new());
-            let meta = k8s_direct(pod.get("metadata"), K::Struct("ObjectMeta"));
-            let spec = k8s_direct(pod.get("spec"), K::Struct("PodSpec"));
+            let meta = k8s_direct(pod.get("metadata"), K::named("ObjectMeta"));
+            let spec = k8s_direct(pod.get("spec"), K::named("PodSpec"));
             (meta, spec, scope.finish())
         };
         self.fields.insert(Arc::from("ObjectMeta"), meta);

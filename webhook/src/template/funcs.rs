@@ -6,7 +6,7 @@
 use super::convert::untyped;
 use super::gofmt::{quote as go_quote, sprint};
 use super::istio_funcs::*;
-use super::marshal::{marshal, proto_to_json, to_go_json};
+use super::marshal::{is_empty, marshal, proto_to_json, to_go_json};
 use super::rewrite::{resolve_field, FIELD_FN, PRINT_FN};
 use super::typed::{self, Tag};
 use gotmpl::{FuncMap, TemplateError, Value};
@@ -97,17 +97,8 @@ fn strval(v: &Value) -> String {
 /// sprig's `empty`: Go zero values, empty collections; a struct is never empty.
 fn empty(v: &Value) -> bool {
     match v {
-        Value::Nil => true,
-        Value::Bool(b) => !b,
-        Value::Int(i) => *i == 0,
-        Value::Uint(u) => *u == 0,
-        Value::Float(f) => *f == 0.0,
-        Value::String(x) => x.is_empty(),
-        Value::List(l) => l.is_empty(),
-        Value::Map(m) => {
-            !matches!(typed::tag_of(v), Some(Tag::K8s(_)) | Some(Tag::Proto(_))) && m.is_empty()
-        }
-        Value::Function(_) => false,
+        Value::Map(_) if matches!(typed::tag_of(v), Some(Tag::K8s(_) | Tag::Proto(_))) => false,
+        _ => is_empty(v),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Go's `fmt` and `strconv` text forms needed by the template functions: `fmt.Sprint` (`%v`) of a
 //! value and `strconv.Quote` (`%q`).
 
-use crate::goyaml::format_go_float;
+use crate::gofloat::format_float_g64;
 use gotmpl::Value;
 
 /// `fmt.Sprint(v)` for the value a template holds.
@@ -17,7 +17,7 @@ fn write_v(out: &mut String, v: &Value) {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Uint(u) => out.push_str(&u.to_string()),
-        Value::Float(f) => out.push_str(&format_go_float(*f)),
+        Value::Float(f) => out.push_str(&format_float_g64(*f)),
         Value::String(s) => out.push_str(s),
         Value::List(items) => {
             out.push('[');

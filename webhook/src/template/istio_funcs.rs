@@ -216,9 +216,8 @@ pub(super) fn format_duration(v: &Value) -> String {
             v.field("Seconds").and_then(Value::as_int).unwrap_or(0),
             v.field("Nanos").and_then(Value::as_int).unwrap_or(0),
         ),
-        Value::String(x) => {
-            super::convert::parse_duration(x).map_or((0, 0), |(s, n)| (s, n as i64))
-        }
+        Value::String(x) => crate::config::proto::duration::Duration::parse(x)
+            .map_or((0, 0), |d| (d.seconds, i64::from(d.nanos))),
         _ => (0, 0),
     };
     let total = secs as i128 * 1_000_000_000 + nanos as i128;

@@ -32,13 +32,14 @@
 //!
 //! Go view of Kubernetes structs: keys are Go field names (the JSON name with the first letter
 //! upper-cased, except the names Kubernetes spells otherwise: `APIVersion`, `UID`, `DNSPolicy`,
-//! `HostIP`, `HTTPGet`, `TCPSocket`, `GRPC`, `DeprecatedServiceAccount` for `serviceAccount`, …, all
-//! listed in `k8s_schema`). Map-typed fields (`Labels`, `Annotations`, `NodeSelector`, resource
-//! lists) keep their keys. Absent fields read as Go's zero value (`""`, `0`, `false`, empty map/slice,
+//! `HTTPGet`, `TCPSocket`, `GRPC`, `DeprecatedServiceAccount` for `serviceAccount`, …, all listed
+//! in the Kubernetes schema table shared with `crate::k8s`). Map-typed fields (`Labels`,
+//! `Annotations`, `NodeSelector`, resource lists) keep their keys. Absent fields read as Go's zero value (`""`, `0`, `false`, empty map/slice,
 //! nil pointer). `Quantity`, `IntOrString` and `Time` values are given in their Kubernetes JSON form;
 //! give the pod as Kubernetes serialises it (canonical quantities), since templates print it back.
 //!
-//! Go view of protobuf messages (`ProxyConfig`, `MeshConfig`): Go field names (`DiscoveryAddress`,
+//! Go view of protobuf messages (`ProxyConfig`, `MeshConfig` and every message they hold, as the
+//! configuration model's schema describes them): protoc-gen-go's field names (`DiscoveryAddress`,
 //! `ProxyMetadata`, `HoldApplicationUntilProxyStarts`, …); enums by name (`"REDIRECT"`; an absent enum
 //! reads as its zero name); wrapper types (`BoolValue`, `Int32Value`, …) as `{"Value": v}` (absent:
 //! nil); durations as `{"Seconds": s, "Nanos": n}` (the text form `"45s"` is also accepted); oneofs
@@ -53,21 +54,20 @@
 //!   reads field `X` nil-safely (see `rewrite`).
 //! - Go static types (see `typed`): `index` of a missing key of a `map[string]string` gives `""`;
 //!   `structToJSON`/`toJSON`/`toYaml` write Kubernetes structs with their JSON names in declaration
-//!   order with `omitempty`; `protoToJSON` writes protobuf JSON in `.proto` order after Istio's
-//!   default-stripping; sprig's `default` never treats a struct as empty.
+//!   order with `omitempty`; `protoToJSON` hands the message back to the configuration model, which
+//!   prints it as Istio does (`.proto` order, ProxyConfig defaults stripped); sprig's `default`
+//!   never treats a struct as empty.
 //! - Printing: numbers, lists and maps print with Go's `fmt` (`float64` 1000000 prints `1e+06`).
 //! - Undefined functions fail at parse time with their line, as in Go.
 
 mod convert;
-#[cfg(test)]
-pub(crate) mod corpus;
 mod data;
 mod funcs;
 mod gofmt;
 mod istio_funcs;
-mod k8s_schema;
+mod k8s_view;
 mod marshal;
-mod proto_schema;
+mod proto_view;
 mod rewrite;
 mod typed;
 
@@ -78,9 +78,10 @@ mod tests_corpus;
 #[cfg(test)]
 mod tests_data;
 
+use crate::config::proto::schema::{MESH_CONFIG, PROXY_CONFIG};
 pub use data::{Prepared, TemplateData};
 use gotmpl::parse::Parser;
-use k8s_schema::K;
+use k8s_view::K;
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -241,25 +242,25 @@ impl Templates {
 
 /// Converts a pod spec in Kubernetes JSON into the Go view.
 pub fn pod_spec_to_go(spec: &J) -> J {
-    convert::k8s_json_to_go(spec, K::Struct("PodSpec"))
+    convert::k8s_json_to_go(spec, K::named("PodSpec"))
 }
 
 /// Converts object metadata in Kubernetes JSON into the Go view.
 pub fn object_meta_to_go(meta: &J) -> J {
-    convert::k8s_json_to_go(meta, K::Struct("ObjectMeta"))
+    convert::k8s_json_to_go(meta, K::named("ObjectMeta"))
 }
 
 /// Converts `{"apiVersion", "kind"}` into the Go view.
 pub fn type_meta_to_go(type_meta: &J) -> J {
-    convert::k8s_json_to_go(type_meta, K::Struct("TypeMeta"))
+    convert::k8s_json_to_go(type_meta, K::named("TypeMeta"))
 }
 
 /// Converts a ProxyConfig in protobuf JSON into the Go view.
 pub fn proxy_config_to_go(proxy_config: &J) -> J {
-    convert::proto_json_to_go(proxy_config, "ProxyConfig")
+    proto_view::proto_json_to_go(proxy_config, proto_view::P::message(PROXY_CONFIG))
 }
 
 /// Converts a MeshConfig in protobuf JSON into the Go view (its `defaultConfig` as a ProxyConfig).
 pub fn mesh_config_to_go(mesh_config: &J) -> J {
-    convert::proto_json_to_go(mesh_config, "MeshConfig")
+    proto_view::proto_json_to_go(mesh_config, proto_view::P::message(MESH_CONFIG))
 }

@@ -192,6 +192,47 @@ fn proto_to_json_strips_defaults_in_proto_order() {
 }
 
 #[test]
+fn proto_to_json_is_the_configuration_models() {
+    for pc in [
+        json!({}),
+        json!({"discoveryAddress": "d:1", "concurrency": 2, "proxyMetadata": {"B": "2", "A": "1"}}),
+        json!({"proxyHeaders": {"server": {"value": "s"}, "forwardedClientCert": "SANITIZE",
+                   "preserveHttp1HeaderCase": true},
+               "tracing": {"zipkin": {"address": "z:9411"}, "sampling": 1.5},
+               "drainDuration": "1.5s", "tracingServiceName": "CANONICAL_NAME_ONLY",
+               "gatewayTopology": {"numTrustedProxies": 2}, "statusPort": 15021}),
+    ] {
+        let mut d = pod_data();
+        d["ProxyConfig"] = proxy_config_to_go(&pc);
+        let want = crate::config::ProxyConfig::from_proto_json(&pc, "pc")
+            .unwrap()
+            .proto_to_json();
+        let got = render_with("{{ protoToJSON .ProxyConfig }}", d).unwrap();
+        assert_eq!(got, want, "{pc}");
+    }
+    let mut d = pod_data();
+    d["ProxyConfig"] = proxy_config_to_go(
+        &json!({"proxyHeaders": {"server": {"value": "s"}, "forwardedClientCert": "SANITIZE"}}),
+    );
+    assert_eq!(
+        render_with("{{ protoToJSON .ProxyConfig }}", d).unwrap(),
+        r#"{"proxyHeaders":{"forwardedClientCert":"SANITIZE","server":{"value":"s"}}}"#
+    );
+}
+
+#[test]
+fn mesh_config_fields_read_as_go_zero_values() {
+    assert_eq!(
+        render("{{ .MeshConfig.IngressClass | quote }} {{ .MeshConfig.EnableTracing }} {{ .MeshConfig.ProxyListenPort }}"),
+        r#""" false 15001"#
+    );
+    assert_eq!(
+        render("{{ .MeshConfig.AccessLogEncoding }} {{ if .MeshConfig.OutboundTrafficPolicy }}set{{ else }}nil{{ end }}"),
+        "TEXT nil"
+    );
+}
+
+#[test]
 fn otel_resource_attributes() {
     let mut d = pod_data();
     assert_eq!(render_with("[{{ otelResourceAttributes .MeshConfig .ObjectMeta.Annotations .ObjectMeta.Labels \"ns\" .Spec.Containers }}]", d.clone()).unwrap(), "[]");

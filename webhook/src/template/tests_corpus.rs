@@ -2,8 +2,8 @@
 //! parses, and the `sidecar` template rendered for the plain `hello` Deployment yields the
 //! `istio-init` arguments of Istio's golden output.
 
-use super::corpus;
 use super::*;
+use crate::corpus;
 use serde_json::{json, Value as J};
 use std::path::Path;
 

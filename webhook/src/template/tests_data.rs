@@ -2,9 +2,10 @@
 //! from Kubernetes JSON equals its Go view converted, values and Go types alike.
 
 use super::convert::{convert, k8s_direct, Ty};
-use super::k8s_schema::K;
+use super::k8s_view::K;
 use super::typed::{self, Tag};
 use super::*;
+use crate::corpus;
 use serde_json::{json, Value as J};
 
 fn tag_name(v: &gotmpl::Value) -> &'static str {
@@ -12,7 +13,7 @@ fn tag_name(v: &gotmpl::Value) -> &'static str {
         None => "none",
         Some(Tag::StrMap) => "map[string]string",
         Some(Tag::K8s(s)) => s.name,
-        Some(Tag::Proto(m)) => m.name,
+        Some(Tag::Proto(m)) => &m.full_name,
     }
 }
 
@@ -45,8 +46,8 @@ fn check_pod(pod: &J) {
         ),
         ("spec", "PodSpec", pod_spec_to_go(&pod["spec"])),
     ] {
-        let via_go_view = convert(Some(&go_view), Ty::K8s(K::Struct(ty)));
-        let direct = k8s_direct(pod.get(field), K::Struct(ty));
+        let via_go_view = convert(Some(&go_view), Ty::K8s(K::named(ty)));
+        let direct = k8s_direct(pod.get(field), K::named(ty));
         assert_same(&direct, &via_go_view, field);
     }
 }

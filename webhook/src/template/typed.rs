@@ -12,8 +12,8 @@
 //! scope's own [`Types`], and a render sees the records of its data (shared, converted once) plus
 //! whatever its functions tag while it runs.
 
-use super::k8s_schema::S;
-use super::proto_schema::M;
+use crate::config::proto::schema::MessageDesc;
+use crate::k8s::schema::TypeDef;
 use gotmpl::Value;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -24,9 +24,9 @@ pub(crate) enum Tag {
     /// `map[string]string`.
     StrMap,
     /// A Kubernetes struct.
-    K8s(&'static S),
+    K8s(&'static TypeDef),
     /// A protobuf message.
-    Proto(&'static M),
+    Proto(&'static MessageDesc),
 }
 
 /// The Go types recorded for a set of maps, which it keeps alive.

@@ -175,8 +175,7 @@ mod tests {
     use super::*;
 
     fn corpus_raw() -> Option<RawConfig> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/conformance/inject/base");
+        let dir = crate::corpus::dir()?.join("base");
         Some(RawConfig {
             config: std::fs::read_to_string(dir.join("config.yaml")).ok()?,
             values: std::fs::read_to_string(dir.join("values.json")).ok()?,

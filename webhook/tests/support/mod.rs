@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod corpus;
+pub mod pods;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,29 +21,6 @@ use tokio::net::TcpStream;
 use tokio_rustls::rustls::{self, crypto::ring, pki_types::ServerName, RootCertStore};
 use webhook::config::Features;
 use webhook::server::{self, selfsigned, Options, Running};
-
-/// The corpus (`$MESH_INJECT_CORPUS` or `../shared/conformance/inject`),
-/// or `None` (and a note) when it is absent outside CI; under CI a missing
-/// corpus fails the test.
-pub fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("MESH_INJECT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/inject")
-        });
-    if dir.join("cases.json").is_file() {
-        return Some(dir);
-    }
-    let msg = format!(
-        "injection conformance corpus not found at {}",
-        dir.display()
-    );
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{msg}: the server test cannot run under CI");
-    }
-    eprintln!("{msg}: this server test did NOT run");
-    None
-}
 
 /// A fresh scratch directory.
 pub fn scratch(tag: &str) -> PathBuf {
@@ -158,7 +138,7 @@ pub fn metric_value(text: &str, series: &str) -> f64 {
 /// Starts a server over the corpus' base configuration (mounted-files
 /// mode) with a fresh certificate; `None` when the corpus is absent.
 pub async fn start(features: Features, tweak: impl FnOnce(&mut Options)) -> Option<Harness> {
-    let corpus = corpus()?;
+    let corpus = corpus::dir()?;
     let dir = scratch("serve");
     let inject = dir.join("inject");
     std::fs::create_dir_all(&inject).unwrap();
@@ -311,6 +291,56 @@ pub fn review_body(version: &str, uid: &str, pod: &Value) -> Vec<u8> {
         }
     }))
     .unwrap()
+}
+
+/// A request body the test sends frame by frame.
+type BodyFrames = tokio::sync::mpsc::Sender<Result<hyper::body::Frame<Bytes>, std::io::Error>>;
+
+/// The rest of a review whose body is still arriving ([`half_sent_review`]).
+pub struct RestOfBody {
+    frames: BodyFrames,
+    rest: Vec<u8>,
+}
+
+impl RestOfBody {
+    /// Sends the second half of the body and ends it.
+    pub async fn send(self) {
+        let frame = hyper::body::Frame::data(Bytes::from(self.rest));
+        self.frames.send(Ok(frame)).await.unwrap();
+    }
+}
+
+/// A review request of [`hello_pod`] with uid `uid` whose body is still
+/// arriving: its first half is on its way, the rest is sent by
+/// [`RestOfBody::send`].
+pub async fn half_sent_review(
+    uid: &str,
+) -> (
+    hyper::Request<http_body_util::combinators::BoxBody<Bytes, std::io::Error>>,
+    RestOfBody,
+) {
+    let (frames, rx) = tokio::sync::mpsc::channel(4);
+    let mut body = review_body(webhook::admission::V1, uid, &hello_pod());
+    let req = hyper::Request::post("/inject")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .header("content-length", body.len().to_string())
+        .body(BodyExt::boxed(http_body_util::StreamBody::new(
+            futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|f| (f, rx)) }),
+        )))
+        .unwrap();
+    let rest = body.split_off(body.len() / 2);
+    let first = hyper::body::Frame::data(Bytes::from(body));
+    frames.send(Ok(first)).await.unwrap();
+    (req, RestOfBody { frames, rest })
+}
+
+/// Asserts that a review with uid `uid` was answered with a patch.
+pub fn assert_patched_review(status: u16, body: &[u8], uid: &str) {
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
+    let r: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(r["response"]["uid"], uid);
+    assert_eq!(r["response"]["patchType"], "JSONPatch");
 }
 
 /// A plain pod as a ReplicaSet creates it.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::decode::Message;
 use super::schema::{schema, Cardinality, FieldType, MessageDesc, Scalar, WellKnown};
-use crate::config::gofmt::{json_float64, json_marshal, write_json_string};
+use crate::gojson::{self, float32, float64};
 
 /// Compact jsonpb JSON of a message.
 pub fn to_json(desc: &MessageDesc, msg: &Message) -> String {
@@ -27,7 +27,7 @@ fn write_message(out: &mut String, desc: &MessageDesc, msg: &Message) {
             out.push(',');
         }
         first = false;
-        write_json_string(out, &field.json_name);
+        gojson::write_string(out, &field.json_name);
         out.push(':');
         match field.cardinality {
             Cardinality::Single => write_value(out, &field.ty, v),
@@ -49,7 +49,7 @@ fn write_message(out: &mut String, desc: &MessageDesc, msg: &Message) {
                     if i > 0 {
                         out.push(',');
                     }
-                    write_json_string(out, k);
+                    gojson::write_string(out, k);
                     out.push(':');
                     write_value(out, &field.ty, item);
                 }
@@ -65,21 +65,18 @@ fn write_value(out: &mut String, ty: &FieldType, v: &Value) {
         FieldType::Scalar(s) | FieldType::WellKnown(WellKnown::Wrapper(s)) => {
             write_scalar(out, *s, v)
         }
-        FieldType::Enum(_) => match v {
-            Value::String(name) => write_json_string(out, name),
-            other => out.push_str(&other.to_string()),
-        },
+        FieldType::Enum(_) | FieldType::WellKnown(WellKnown::IntOrString) => gojson::write(out, v),
         FieldType::Message(m) => match v {
             Value::Object(inner) => write_message(out, schema().message(m), inner),
             _ => out.push_str("{}"),
         },
         FieldType::WellKnown(WellKnown::Duration) => match v {
-            Value::String(s) => write_json_string(out, s),
+            Value::String(s) => gojson::write_string(out, s),
             _ => out.push_str("\"0s\""),
         },
-        FieldType::WellKnown(WellKnown::IntOrString) => write_plain_json(out, v),
+        // Struct, Value, ListValue: Go's `encoding/json` of the decoded value.
         FieldType::WellKnown(WellKnown::Struct | WellKnown::Value | WellKnown::ListValue) => {
-            write_struct_value(out, v)
+            out.push_str(&gojson::decoded_to_string(v))
         }
     }
 }
@@ -94,43 +91,12 @@ fn write_scalar(out: &mut String, s: Scalar, v: &Value) {
         (Scalar::Double | Scalar::Float, Value::Number(n)) => {
             let f = n.as_f64().unwrap_or_default();
             if s == Scalar::Float {
-                out.push_str(&json_float32(f as f32));
+                out.push_str(&float32(f as f32));
             } else {
-                out.push_str(&json_float64(f));
+                out.push_str(&float64(f));
             }
         }
-        (_, Value::String(text)) => write_json_string(out, text),
-        (_, other) => write_plain_json(out, other),
-    }
-}
-
-/// `google.protobuf.Struct`/`Value`/`ListValue`: numbers are float64, object keys sorted,
-/// exactly Go's `encoding/json` output for the decoded value.
-fn write_struct_value(out: &mut String, v: &Value) {
-    out.push_str(&json_marshal(v));
-}
-
-fn write_plain_json(out: &mut String, v: &Value) {
-    match v {
-        Value::String(s) => write_json_string(out, s),
-        other => out.push_str(&other.to_string()),
-    }
-}
-
-/// A float32 as Go's `encoding/json` prints it (shortest float32 digits).
-fn json_float32(f: f32) -> String {
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let s = format!("{f:e}");
-        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let exp: i32 = e.parse().unwrap_or(0);
-        if exp < 0 {
-            format!("{m}e-{}", exp.unsigned_abs())
-        } else {
-            format!("{m}e+{exp:02}")
-        }
-    } else {
-        format!("{f}")
+        (_, other) => gojson::write(out, other),
     }
 }
 

@@ -109,6 +109,7 @@ pub(crate) enum Cardinality {
 pub(crate) struct FieldDesc {
     pub proto_name: String,
     pub json_name: String,
+    pub go_name: String,
     pub ty: FieldType,
     pub cardinality: Cardinality,
     /// Index into [`MessageDesc::oneofs`] when the field is a member of a oneof.
@@ -130,6 +131,8 @@ impl FieldDesc {
 
 #[derive(Debug, Clone)]
 pub(crate) struct OneofDesc {
+    /// The name of the interface-typed Go field that holds the member set.
+    pub go_name: String,
     /// Indices of the member fields, in declaration order.
     pub fields: Vec<usize>,
 }
@@ -262,12 +265,20 @@ fn build(raw: RawSchema) -> Schema {
                     oneofs[pos].1.fields.push(idx);
                     pos
                 } else {
-                    oneofs.push((o.clone(), OneofDesc { fields: vec![idx] }));
+                    let go_name = go_name(o);
+                    oneofs.push((
+                        o.clone(),
+                        OneofDesc {
+                            go_name,
+                            fields: vec![idx],
+                        },
+                    ));
                     oneofs.len() - 1
                 }
             });
             fields.push(FieldDesc {
                 json_name: rf.json_name.clone().unwrap_or_else(|| json_name(&rf.name)),
+                go_name: go_name(&rf.name),
                 proto_name: rf.name,
                 ty,
                 cardinality,
@@ -321,6 +332,33 @@ pub(crate) fn json_name(proto_name: &str) -> String {
     out
 }
 
+/// protoc-gen-go's Go name: each word (a run of lower-case letters after an underscore, a
+/// digit or an upper-case letter) capitalised, underscores before lower-case letters dropped,
+/// digits kept, a leading underscore written `X`.
+pub(crate) fn go_name(proto_name: &str) -> String {
+    let b = proto_name.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'_' && i == 0 {
+            out.push('X');
+        } else if c == b'_' && b.get(i + 1).is_some_and(u8::is_ascii_lowercase) {
+            // dropped: the next letter starts a word
+        } else if c.is_ascii_digit() {
+            out.push(char::from(c));
+        } else {
+            out.push(char::from(c.to_ascii_uppercase()));
+            while let Some(&next) = b.get(i + 1).filter(|n| n.is_ascii_lowercase()) {
+                out.push(char::from(next));
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +368,12 @@ mod tests {
         assert_eq!(json_name("discovery_address"), "discoveryAddress");
         assert_eq!(json_name("mesh_mTLS"), "meshMTLS");
         assert_eq!(json_name("enable_64bit_trace_id"), "enable64bitTraceId");
+        assert_eq!(go_name("discovery_address"), "DiscoveryAddress");
+        assert_eq!(go_name("mesh_mTLS"), "MeshMTLS");
+        assert_eq!(go_name("k8s_sa_jwt_path"), "K8SSaJwtPath");
+        assert_eq!(go_name("enable_64bit_trace_id"), "Enable_64BitTraceId");
+        assert_eq!(go_name("_private"), "XPrivate");
+        assert_eq!(go_name("matchLabels"), "MatchLabels");
     }
 
     #[test]
@@ -341,6 +385,10 @@ mod tests {
         let sc = pc.field("serviceCluster");
         let oneof = &pc.oneofs[sc.oneof.unwrap()];
         assert_eq!(oneof.fields.len(), 2);
+        assert_eq!(
+            (oneof.go_name.as_str(), sc.go_name.as_str()),
+            ("ClusterName", "ServiceCluster")
+        );
         assert_eq!(pc.field("proxyMetadata").cardinality, Cardinality::Map);
         let mode = s.enumeration("istio.mesh.v1alpha1.ProxyConfig.InboundInterceptionMode");
         assert_eq!(mode.number_of("REDIRECT"), Some(0));

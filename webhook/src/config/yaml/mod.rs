@@ -8,7 +8,7 @@
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::gofmt::format_float_g32;
+use crate::gofloat::format_float_g32;
 
 mod block;
 

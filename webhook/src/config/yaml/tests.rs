@@ -245,7 +245,7 @@ fn quick_reader_types_scalars_as_the_full_parser_does() {
 
 #[test]
 fn quick_reader_agrees_on_the_corpus() {
-    let Some(dir) = crate::template::corpus::dir() else {
+    let Some(dir) = crate::corpus::dir() else {
         return;
     };
     let mut files = Vec::new();

@@ -1,15 +1,19 @@
-//! The typed shape of Kubernetes objects, as far as Go's `encoding/json` and apimachinery's
-//! strategic merge patch see it.
+//! The typed shape of Kubernetes objects, as far as Go's `encoding/json`, apimachinery's
+//! strategic merge patch and Go templates see it. One table serves the typed round trip
+//! ([`super::normalize`]), strategic merge ([`super::merge`]) and the Go view the injection
+//! templates walk (`crate::template`).
 //!
-//! Origin: the field tags of the Go types in k8s.io/api v0.36 (core/v1, apps/v1, batch/v1),
-//! k8s.io/apimachinery meta/v1 and github.com/openshift/api apps/v1 — `json:"name,omitempty"`,
-//! `patchStrategy:"merge"`, `patchMergeKey:"name"` — written down in [`table`] in a compact
-//! notation, one block per Go struct and one line per field:
+//! Origin: the Go types in k8s.io/api v0.36 (core/v1, apps/v1, batch/v1), k8s.io/apimachinery
+//! meta/v1 and types, and github.com/openshift/api apps/v1 — field names and the tags
+//! `json:"name,omitempty"`, `patchStrategy:"merge"`, `patchMergeKey:"name"` — written down in
+//! [`table`] in a compact notation, one block per Go struct and one line per field, in Go
+//! declaration order:
 //!
 //! ```text
 //! Container                              Go struct name
-//!   name str                             json:"name"            (always emitted)
+//!   name str                             Name string `json:"name"` (always emitted)
 //!   image? str                           json:"image,omitempty" (`?` = omitempty)
+//!   tty/TTY? bool                        Go field name when it is not the JSON name capitalised
 //!   env? []EnvVar merge=name             patchStrategy merge, patchMergeKey name
 //!   resources? ResourceRequirements      non-pointer struct: emitted even when empty
 //!   livenessProbe? *Probe                pointer
@@ -66,6 +70,8 @@ pub(crate) enum Strategy {
 #[derive(Debug, Clone)]
 pub(crate) struct Field {
     pub json: &'static str,
+    /// The Go field name (a promoted one for fields of embedded structs).
+    pub go: Box<str>,
     pub ty: Ty,
     pub omitempty: bool,
     pub omitzero: bool,
@@ -135,6 +141,7 @@ pub(crate) fn schema() -> &'static Schema {
 enum RawLine {
     Field {
         json: &'static str,
+        go: Option<&'static str>,
         ty: &'static str,
         omitempty: bool,
         flags: Vec<&'static str>,
@@ -165,12 +172,17 @@ fn parse(text: &'static str) -> Result<Schema, String> {
             (Some(n), Some(t)) => (n, t),
             _ => return Err(format!("line {}: expected `name type`", no + 1)),
         };
-        let (json, omitempty) = match name.strip_suffix('?') {
-            Some(j) => (j, true),
+        let (name, omitempty) = match name.strip_suffix('?') {
+            Some(n) => (n, true),
             None => (name, false),
+        };
+        let (json, go) = match name.split_once('/') {
+            Some((j, g)) => (j, Some(g)),
+            None => (name, None),
         };
         lines.push(RawLine::Field {
             json,
+            go,
             ty,
             omitempty,
             flags: words.collect(),
@@ -208,6 +220,7 @@ fn flatten(
             RawLine::Inline(inner) => flatten(inner, blocks, by_name, out, depth + 1)?,
             RawLine::Field {
                 json,
+                go,
                 ty,
                 omitempty,
                 flags,
@@ -215,6 +228,7 @@ fn flatten(
                 let ty = parse_ty(ty, by_name).map_err(|e| format!("{name}.{json}: {e}"))?;
                 let mut field = Field {
                     json,
+                    go: go.map_or_else(|| capitalised(json), Box::from),
                     ty,
                     omitempty: *omitempty,
                     omitzero: false,
@@ -228,6 +242,16 @@ fn flatten(
         }
     }
     Ok(())
+}
+
+/// The JSON name with its first letter upper-cased: the Go name of most fields.
+fn capitalised(json: &str) -> Box<str> {
+    let mut chars = json.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+        .unwrap_or_default()
+        .into_boxed_str()
 }
 
 fn apply_flag(field: &mut Field, flag: &'static str) -> Result<(), String> {
@@ -287,8 +311,10 @@ mod tests {
         assert!(s.types.len() > 100);
         for t in &s.types {
             let mut seen = std::collections::HashSet::new();
+            let mut seen_go = std::collections::HashSet::new();
             for f in &t.fields {
                 assert!(seen.insert(f.json), "{}.{} declared twice", t.name, f.json);
+                assert!(seen_go.insert(&f.go), "{}.{} declared twice", t.name, f.go);
             }
         }
     }
@@ -339,6 +365,24 @@ mod tests {
             field(s, "PodSpec", "tolerations").strategy,
             Strategy::Default
         );
+    }
+
+    #[test]
+    fn go_names_are_written_out_or_the_json_name_capitalised() {
+        let s = schema();
+        let go = |ty: &str, json: &str| field(s, ty, json).go.to_string();
+        assert_eq!(go("PodSpec", "serviceAccount"), "DeprecatedServiceAccount");
+        assert_eq!(go("PodSpec", "dnsPolicy"), "DNSPolicy");
+        assert_eq!(go("Container", "tty"), "TTY");
+        assert_eq!(go("Container", "imagePullPolicy"), "ImagePullPolicy");
+        assert_eq!(go("RBDVolumeSource", "user"), "RadosUser");
+        assert_eq!(go("CephFSVolumeSource", "user"), "User");
+        // Promoted from the embedded VolumeSource and ProbeHandler.
+        assert_eq!(go("Volume", "awsElasticBlockStore"), "AWSElasticBlockStore");
+        assert_eq!(go("Probe", "httpGet"), "HTTPGet");
+        assert_eq!(go("Pod", "metadata"), "ObjectMeta");
+        assert_eq!(go("NamespacedName", "Namespace"), "Namespace");
+        assert!(!field(s, "NamespacedName", "Name").omitempty);
     }
 
     #[test]

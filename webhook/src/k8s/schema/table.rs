@@ -1,20 +1,20 @@
-//! The Go types of the Kubernetes API (k8s.io/api v0.36, apimachinery meta/v1, openshift
-//! apps/v1) that a pod or a workload embeds, written down from their `json` and `patchStrategy`
-//! struct tags. See the parent module for the notation.
+//! The Go types of the Kubernetes API (k8s.io/api v0.36, apimachinery meta/v1 and types,
+//! openshift apps/v1) that a pod or a workload embeds, written down from their field names and
+//! `json` and `patchStrategy` struct tags. See the parent module for the notation.
 
 /// One block per Go struct type, fields in Go declaration order.
 pub(super) const TABLE: &str = r#"
 # ---- meta/v1 -------------------------------------------------------------
 TypeMeta
   kind? str
-  apiVersion? str
+  apiVersion/APIVersion? str
 
 ObjectMeta
   name? str
   generateName? str
   namespace? str
   selfLink? str
-  uid? str
+  uid/UID? str
   resourceVersion? str
   generation? i64
   creationTimestamp? time omitzero
@@ -27,17 +27,17 @@ ObjectMeta
   managedFields? []ManagedFieldsEntry
 
 OwnerReference
-  apiVersion str
+  apiVersion/APIVersion str
   kind str
   name str
-  uid str
+  uid/UID str
   controller? *bool
   blockOwnerDeletion? *bool
 
 ManagedFieldsEntry
   manager? str
   operation? str
-  apiVersion? str
+  apiVersion/APIVersion? str
   time? *time
   fieldsType? str
   fieldsV1? *any
@@ -58,15 +58,20 @@ LabelSelectorRequirement
   operator str
   values? []str
 
+# ---- apimachinery types (no json tags: JSON names are the Go names) -------
+NamespacedName
+  Namespace str
+  Name str
+
 # ---- core/v1: pods --------------------------------------------------------
 Pod
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? PodSpec
   status? PodStatus
 
 PodTemplateSpec
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? PodSpec
 
 PodSpec
@@ -77,10 +82,10 @@ PodSpec
   restartPolicy? str
   terminationGracePeriodSeconds? *i64
   activeDeadlineSeconds? *i64
-  dnsPolicy? str
+  dnsPolicy/DNSPolicy? str
   nodeSelector? {}str
   serviceAccountName? str
-  serviceAccount? str
+  serviceAccount/DeprecatedServiceAccount? str
   automountServiceAccountToken? *bool
   nodeName? str
   hostNetwork? bool
@@ -97,7 +102,7 @@ PodSpec
   hostAliases? []HostAlias merge=ip
   priorityClassName? str
   priority? *i32
-  dnsConfig? *PodDNSConfig
+  dnsConfig/DNSConfig? *PodDNSConfig
   readinessGates? []PodReadinessGate
   runtimeClassName? *str
   enableServiceLinks? *bool
@@ -105,7 +110,7 @@ PodSpec
   overhead? {}quantity
   topologySpreadConstraints? []TopologySpreadConstraint merge=topologyKey
   setHostnameAsFQDN? *bool
-  os? *PodOS
+  os/OS? *PodOS
   hostUsers? *bool
   schedulingGates? []PodSchedulingGate merge=name
   resourceClaims? []PodResourceClaim merge,retainKeys=name
@@ -127,7 +132,7 @@ PodStatus
   startTime? *time
   initContainerStatuses? []any
   containerStatuses? []any
-  qosClass? str
+  qosClass/QOSClass? str
   ephemeralContainerStatuses? []any
   resize? str
   resourceClaimStatuses? []any merge,retainKeys=name
@@ -161,7 +166,7 @@ Container
   securityContext? *SecurityContext
   stdin? bool
   stdinOnce? bool
-  tty? bool
+  tty/TTY? bool
 
 # EphemeralContainerCommon carries the same fields and tags as Container.
 EphemeralContainer
@@ -188,7 +193,7 @@ EnvVarSource
   fileKeyRef? *FileKeySelector
 
 ObjectFieldSelector
-  apiVersion? str
+  apiVersion/APIVersion? str
   fieldPath str
 
 ResourceFieldSelector
@@ -273,9 +278,9 @@ Probe
 
 ProbeHandler
   exec? *ExecAction
-  httpGet? *HTTPGetAction
-  tcpSocket? *TCPSocketAction
-  grpc? *GRPCAction
+  httpGet/HTTPGet? *HTTPGetAction
+  tcpSocket/TCPSocket? *TCPSocketAction
+  grpc/GRPC? *GRPCAction
 
 ExecAction
   command? []str
@@ -285,7 +290,7 @@ HTTPGetAction
   port intstr
   host? str
   scheme? str
-  httpHeaders? []HTTPHeader
+  httpHeaders/HTTPHeaders? []HTTPHeader
 
 HTTPHeader
   name str
@@ -306,8 +311,8 @@ Lifecycle
 
 LifecycleHandler
   exec? *ExecAction
-  httpGet? *HTTPGetAction
-  tcpSocket? *TCPSocketAction
+  httpGet/HTTPGet? *HTTPGetAction
+  tcpSocket/TCPSocket? *TCPSocketAction
   sleep? *SleepAction
 
 SleepAction
@@ -316,7 +321,7 @@ SleepAction
 SecurityContext
   capabilities? *Capabilities
   privileged? *bool
-  seLinuxOptions? *SELinuxOptions
+  seLinuxOptions/SELinuxOptions? *SELinuxOptions
   windowsOptions? *WindowsSecurityContextOptions
   runAsUser? *i64
   runAsGroup? *i64
@@ -338,8 +343,8 @@ SELinuxOptions
   level? str
 
 WindowsSecurityContextOptions
-  gmsaCredentialSpecName? *str
-  gmsaCredentialSpec? *str
+  gmsaCredentialSpecName/GMSACredentialSpecName? *str
+  gmsaCredentialSpec/GMSACredentialSpec? *str
   runAsUserName? *str
   hostProcess? *bool
 
@@ -352,19 +357,19 @@ AppArmorProfile
   localhostProfile? *str
 
 PodSecurityContext
-  seLinuxOptions? *SELinuxOptions
+  seLinuxOptions/SELinuxOptions? *SELinuxOptions
   windowsOptions? *WindowsSecurityContextOptions
   runAsUser? *i64
   runAsGroup? *i64
   runAsNonRoot? *bool
   supplementalGroups? []i64
   supplementalGroupsPolicy? *str
-  fsGroup? *i64
+  fsGroup/FSGroup? *i64
   sysctls? []Sysctl
-  fsGroupChangePolicy? *str
+  fsGroupChangePolicy/FSGroupChangePolicy? *str
   seccompProfile? *SeccompProfile
   appArmorProfile? *AppArmorProfile
-  seLinuxChangePolicy? *str
+  seLinuxChangePolicy/SELinuxChangePolicy? *str
 
 Sysctl
   name str
@@ -423,7 +428,7 @@ Toleration
   tolerationSeconds? *i64
 
 HostAlias
-  ip str
+  ip/IP str
   hostnames? []str
 
 PodDNSConfig
@@ -470,21 +475,21 @@ Volume
 VolumeSource
   hostPath? *HostPathVolumeSource
   emptyDir? *EmptyDirVolumeSource
-  gcePersistentDisk? *GCEPersistentDiskVolumeSource
-  awsElasticBlockStore? *AWSElasticBlockStoreVolumeSource
+  gcePersistentDisk/GCEPersistentDisk? *GCEPersistentDiskVolumeSource
+  awsElasticBlockStore/AWSElasticBlockStore? *AWSElasticBlockStoreVolumeSource
   gitRepo? *GitRepoVolumeSource
   secret? *SecretVolumeSource
-  nfs? *NFSVolumeSource
-  iscsi? *ISCSIVolumeSource
+  nfs/NFS? *NFSVolumeSource
+  iscsi/ISCSI? *ISCSIVolumeSource
   glusterfs? *GlusterfsVolumeSource
   persistentVolumeClaim? *PersistentVolumeClaimVolumeSource
-  rbd? *RBDVolumeSource
+  rbd/RBD? *RBDVolumeSource
   flexVolume? *FlexVolumeSource
   cinder? *CinderVolumeSource
-  cephfs? *CephFSVolumeSource
+  cephfs/CephFS? *CephFSVolumeSource
   flocker? *FlockerVolumeSource
   downwardAPI? *DownwardAPIVolumeSource
-  fc? *FCVolumeSource
+  fc/FC? *FCVolumeSource
   azureFile? *AzureFileVolumeSource
   configMap? *ConfigMapVolumeSource
   vsphereVolume? *VsphereVirtualDiskVolumeSource
@@ -494,8 +499,8 @@ VolumeSource
   projected? *ProjectedVolumeSource
   portworxVolume? *PortworxVolumeSource
   scaleIO? *ScaleIOVolumeSource
-  storageos? *StorageOSVolumeSource
-  csi? *CSIVolumeSource
+  storageos/StorageOS? *StorageOSVolumeSource
+  csi/CSI? *CSIVolumeSource
   ephemeral? *EphemeralVolumeSource
   image? *ImageVolumeSource
 
@@ -508,14 +513,14 @@ EmptyDirVolumeSource
   sizeLimit? *quantity
 
 GCEPersistentDiskVolumeSource
-  pdName str
-  fsType? str
+  pdName/PDName str
+  fsType/FSType? str
   partition? i32
   readOnly? bool
 
 AWSElasticBlockStoreVolumeSource
   volumeID str
-  fsType? str
+  fsType/FSType? str
   partition? i32
   readOnly? bool
 
@@ -537,19 +542,19 @@ NFSVolumeSource
 
 ISCSIVolumeSource
   targetPortal str
-  iqn str
+  iqn/IQN str
   lun i32
-  iscsiInterface? str
-  fsType? str
+  iscsiInterface/ISCSIInterface? str
+  fsType/FSType? str
   readOnly? bool
   portals? []str
-  chapAuthDiscovery? bool
-  chapAuthSession? bool
+  chapAuthDiscovery/DiscoveryCHAPAuth? bool
+  chapAuthSession/SessionCHAPAuth? bool
   secretRef? *LocalObjectReference
   initiatorName? *str
 
 GlusterfsVolumeSource
-  endpoints str
+  endpoints/EndpointsName str
   path str
   readOnly? bool
 
@@ -558,25 +563,25 @@ PersistentVolumeClaimVolumeSource
   readOnly? bool
 
 RBDVolumeSource
-  monitors []str
-  image str
-  fsType? str
-  pool? str
-  user? str
+  monitors/CephMonitors []str
+  image/RBDImage str
+  fsType/FSType? str
+  pool/RBDPool? str
+  user/RadosUser? str
   keyring? str
   secretRef? *LocalObjectReference
   readOnly? bool
 
 FlexVolumeSource
   driver str
-  fsType? str
+  fsType/FSType? str
   secretRef? *LocalObjectReference
   readOnly? bool
   options? {}str
 
 CinderVolumeSource
   volumeID str
-  fsType? str
+  fsType/FSType? str
   readOnly? bool
   secretRef? *LocalObjectReference
 
@@ -605,9 +610,9 @@ DownwardAPIVolumeFile
 FCVolumeSource
   targetWWNs? []str
   lun? *i32
-  fsType? str
+  fsType/FSType? str
   readOnly? bool
-  wwids? []str
+  wwids/WWIDs? []str
 
 AzureFileVolumeSource
   secretName str
@@ -627,7 +632,7 @@ KeyToPath
 
 VsphereVirtualDiskVolumeSource
   volumePath str
-  fsType? str
+  fsType/FSType? str
   storagePolicyName? str
   storagePolicyID? str
 
@@ -641,15 +646,15 @@ QuobyteVolumeSource
 
 AzureDiskVolumeSource
   diskName str
-  diskURI str
+  diskURI/DataDiskURI str
   cachingMode? *str
-  fsType? *str
+  fsType/FSType? *str
   readOnly? *bool
   kind? *str
 
 PhotonPersistentDiskVolumeSource
   pdID str
-  fsType? str
+  fsType/FSType? str
 
 ProjectedVolumeSource
   sources []VolumeProjection
@@ -699,32 +704,32 @@ PodCertificateProjection
 
 PortworxVolumeSource
   volumeID str
-  fsType? str
+  fsType/FSType? str
   readOnly? bool
 
 ScaleIOVolumeSource
   gateway str
   system str
   secretRef *LocalObjectReference
-  sslEnabled? bool
+  sslEnabled/SSLEnabled? bool
   protectionDomain? str
   storagePool? str
   storageMode? str
   volumeName? str
-  fsType? str
+  fsType/FSType? str
   readOnly? bool
 
 StorageOSVolumeSource
   volumeName? str
   volumeNamespace? str
-  fsType? str
+  fsType/FSType? str
   readOnly? bool
   secretRef? *LocalObjectReference
 
 CSIVolumeSource
   driver str
   readOnly? *bool
-  fsType? *str
+  fsType/FSType? *str
   volumeAttributes? {}str
   nodePublishSecretRef? *LocalObjectReference
 
@@ -736,12 +741,12 @@ ImageVolumeSource
   pullPolicy? str
 
 PersistentVolumeClaimTemplate
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec PersistentVolumeClaimSpec
 
 PersistentVolumeClaim
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? PersistentVolumeClaimSpec
   status? PersistentVolumeClaimStatus
 
@@ -761,12 +766,12 @@ VolumeResourceRequirements
   requests? {}quantity
 
 TypedLocalObjectReference
-  apiGroup *str
+  apiGroup/APIGroup *str
   kind str
   name str
 
 TypedObjectReference
-  apiGroup *str
+  apiGroup/APIGroup *str
   kind str
   name str
   namespace? *str
@@ -785,15 +790,15 @@ ObjectReference
   kind? str
   namespace? str
   name? str
-  uid? str
-  apiVersion? str
+  uid/UID? str
+  apiVersion/APIVersion? str
   resourceVersion? str
   fieldPath? str
 
 # ---- core/v1: controllers and lists ---------------------------------------
 ReplicationController
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? ReplicationControllerSpec
   status? ReplicationControllerStatus
 
@@ -813,13 +818,13 @@ ReplicationControllerStatus
 
 List
   ..TypeMeta
-  metadata? ListMeta
+  metadata/ListMeta? ListMeta
   items []object
 
 # ---- apps/v1 ----------------------------------------------------------------
 Deployment
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? DeploymentSpec
   status? DeploymentStatus
 
@@ -854,7 +859,7 @@ DeploymentStatus
 
 ReplicaSet
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? ReplicaSetSpec
   status? ReplicaSetStatus
 
@@ -875,7 +880,7 @@ ReplicaSetStatus
 
 StatefulSet
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? StatefulSetSpec
   status? StatefulSetStatus
 
@@ -914,7 +919,7 @@ StatefulSetStatus
 
 DaemonSet
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? DaemonSetSpec
   status? DaemonSetStatus
 
@@ -948,7 +953,7 @@ DaemonSetStatus
 # ---- batch/v1 (batch/v1beta1 CronJob has the same shape) ----------------------
 Job
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? JobSpec
   status? JobStatus
 
@@ -964,7 +969,7 @@ JobSpec
   selector? *LabelSelector
   manualSelector? *bool
   template PodTemplateSpec
-  ttlSecondsAfterFinished? *i32
+  ttlSecondsAfterFinished/TTLSecondsAfterFinished? *i32
   completionMode? *str
   suspend? *bool
   podReplacementPolicy? *str
@@ -985,7 +990,7 @@ JobStatus
 
 CronJob
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? CronJobSpec
   status? CronJobStatus
 
@@ -1000,7 +1005,7 @@ CronJobSpec
   failedJobsHistoryLimit? *i32
 
 JobTemplateSpec
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec? JobSpec
 
 CronJobStatus
@@ -1011,7 +1016,7 @@ CronJobStatus
 # ---- apps.openshift.io/v1 -----------------------------------------------------
 DeploymentConfig
   ..TypeMeta
-  metadata? ObjectMeta
+  metadata/ObjectMeta? ObjectMeta
   spec DeploymentConfigSpec
   status? DeploymentConfigStatus
 
