@@ -136,7 +136,8 @@ fn reject(
     why: FailureReason,
     msg: &str,
 ) -> Response {
-    st.metrics.record(Verdict::Failed(why), false, started.elapsed());
+    st.metrics
+        .record(Verdict::Failed(why), false, started.elapsed());
     log_decision(path, "", "", "", Verdict::Failed(why), msg, started);
     plain(status, msg)
 }
