@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use e2e::kube::{self, ControlPlane};
 use e2e::kube_install::{install, namespace};
-use e2e::kube_webhook::run_pod;
-use serde_json::{json, Value};
+use e2e::kube_webhook::{run_pod, set_values_in};
+use serde_json::Value;
 
 const NS: &str = "mesh-system";
 
@@ -64,22 +64,7 @@ fn the_installed_chart_injects_under_its_own_rbac() {
         .to_string();
     let mut v: Value = serde_json::from_str(&values).expect("values is JSON");
     v["global"]["proxy"]["includeIPRanges"] = "10.244.0.1/24".into();
-    let patch = json!({"data": {"values": v.to_string()}}).to_string();
-    plane
-        .kubectl(
-            &[
-                "-n",
-                NS,
-                "patch",
-                "configmap",
-                "istio-sidecar-injector",
-                "--type=merge",
-                "-p",
-                &patch,
-            ],
-            None,
-        )
-        .expect("patch values");
+    set_values_in(&plane, NS, &v.to_string()).expect("patch values");
     let mut i = 0;
     plane
         .eventually(Duration::from_secs(15), || {

@@ -330,12 +330,17 @@ pub fn load_config(
 
 /// Replaces only the `values` key of `istio-sidecar-injector`.
 pub fn set_values(plane: &ControlPlane, values: &str) -> Result<(), KubeError> {
+    set_values_in(plane, "istio-system", values)
+}
+
+/// Replaces only the `values` key of `istio-sidecar-injector` in `ns`.
+pub fn set_values_in(plane: &ControlPlane, ns: &str, values: &str) -> Result<(), KubeError> {
     let patch = serde_json::json!({"data": {"values": values}}).to_string();
     plane
         .kubectl(
             &[
                 "-n",
-                "istio-system",
+                ns,
                 "patch",
                 "configmap",
                 "istio-sidecar-injector",
