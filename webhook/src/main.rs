@@ -174,8 +174,11 @@ fn init_logging(opts: &server::Options) {
         Some(f) => EnvFilter::new(f),
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
     };
+    // Colour codes only for a terminal: in a container log they are noise, and
+    // writing them cost a tenth of a remembered decision's time.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if opts.log_json {
         builder.json().flatten_event(true).init();
