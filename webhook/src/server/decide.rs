@@ -119,6 +119,8 @@ pub fn prepare(st: &AppState, body: &[u8], path: &str) -> Step {
     };
     let nodes = st.cluster.nodes();
     let lookup = st.cluster.namespace_lookup();
+    // Of the request, `uid` and `api_version` only shape the encoding (done for every
+    // request); `namespace` and `object`, all that `admission::review` reads, are the key.
     let key = match &req.object {
         Some(pod) if st.memo.enabled() && loaded.settings.templates.deterministic() => {
             let ns_object = lookup
