@@ -21,6 +21,10 @@ use serde_json::{json, Value};
 use webhook::config::{Features, NodeInfo};
 use webhook::inject::{self, AdmissionInput, ClusterFacts, Settings};
 
+/// The allocator `meshinject` runs with, so that the figures are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn hello_pod() -> Value {
     json!({
         "metadata": {"generateName": "hello-7d4f5-", "namespace": "default", "labels": {"app": "hello", "pod-template-hash": "7d4f5"},

@@ -7,7 +7,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use base64::Engine as _;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::config::NodeInfo;
 use crate::inject::{self, AdmissionInput, ClusterFacts, Outcome, Settings};
@@ -106,31 +106,46 @@ pub enum Answer {
 
 /// Encodes a response review. `api_version` is the request's (none when
 /// it could not be read: then, as Istio does, no type meta is written).
+///
+/// Written directly rather than through a JSON value: the base64 patch,
+/// most of the response, needs no escaping and is encoded in place.
 pub fn encode(api_version: Option<&str>, uid: &str, answer: &Answer) -> Vec<u8> {
-    let mut response = Map::new();
-    response.insert("uid".into(), json!(uid));
+    let patch_len = match answer {
+        Answer::Patch(p) => base64::encoded_len(p.len(), true).unwrap_or(0),
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(160 + uid.len() + patch_len);
+    let string = |out: &mut Vec<u8>, s: &str| {
+        serde_json::to_writer(out, s).expect("a string always serialises");
+    };
+    out.push(b'{');
+    if let Some(v) = api_version {
+        out.extend_from_slice(br#""kind":"AdmissionReview","apiVersion":"#);
+        string(&mut out, v);
+        out.push(b',');
+    }
+    out.extend_from_slice(br#""response":{"uid":"#);
+    string(&mut out, uid);
     match answer {
-        Answer::Allow => {
-            response.insert("allowed".into(), json!(true));
-        }
+        Answer::Allow => out.extend_from_slice(br#","allowed":true"#),
         Answer::Patch(patch) => {
-            response.insert("allowed".into(), json!(true));
-            let b64 = base64::engine::general_purpose::STANDARD.encode(patch);
-            response.insert("patch".into(), json!(b64));
-            response.insert("patchType".into(), json!("JSONPatch"));
+            out.extend_from_slice(br#","allowed":true,"patch":""#);
+            let start = out.len();
+            out.resize(start + patch_len, 0);
+            let written = base64::engine::general_purpose::STANDARD
+                .encode_slice(patch, &mut out[start..])
+                .expect("the buffer has the encoded length");
+            out.truncate(start + written);
+            out.extend_from_slice(br#"","patchType":"JSONPatch""#);
         }
         Answer::Deny(message) => {
-            response.insert("allowed".into(), json!(false));
-            response.insert("status".into(), json!({"metadata": {}, "message": message}));
+            out.extend_from_slice(br#","allowed":false,"status":{"metadata":{},"message":"#);
+            string(&mut out, message);
+            out.push(b'}');
         }
     }
-    let mut review = Map::new();
-    if let Some(v) = api_version {
-        review.insert("kind".into(), json!("AdmissionReview"));
-        review.insert("apiVersion".into(), json!(v));
-    }
-    review.insert("response".into(), Value::Object(response));
-    serde_json::to_vec(&Value::Object(review)).expect("a JSON value always serialises")
+    out.extend_from_slice(b"}}");
+    out
 }
 
 /// Looks a Namespace object up by name.
@@ -185,6 +200,19 @@ fn potential_pod_name(pod: &Value) -> String {
     }
 }
 
+/// The namespace a review's pod is injected in: its own, else the request's.
+pub fn pod_namespace(req: &Request) -> &str {
+    match req
+        .object
+        .as_ref()
+        .and_then(|pod| pod.pointer("/metadata/namespace"))
+        .and_then(Value::as_str)
+    {
+        Some(ns) if !ns.is_empty() => ns,
+        _ => &req.namespace,
+    }
+}
+
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -195,6 +223,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// Runs the engine on a decoded review. Never panics: an engine panic is
 /// caught and the pod refused with the panic's message.
 pub fn review(req: Request, ctx: Context<'_>) -> Decision {
+    let namespace = pod_namespace(&req).to_string();
     let Some(pod) = req.object else {
         let reason = "could not decode the pod: the admission request has no object".to_string();
         return Decision {
@@ -207,10 +236,6 @@ pub fn review(req: Request, ctx: Context<'_>) -> Decision {
         };
     };
     let pod_name = potential_pod_name(&pod);
-    let namespace = match pod.pointer("/metadata/namespace").and_then(Value::as_str) {
-        Some(ns) if !ns.is_empty() => ns.to_string(),
-        _ => req.namespace.clone(),
-    };
     let ns_object = ctx.namespace_of.and_then(|lookup| lookup(&namespace));
     let revision = if ctx.revision.is_empty() {
         "default"
@@ -268,6 +293,7 @@ pub fn review(req: Request, ctx: Context<'_>) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Map};
 
     fn response(bytes: &[u8]) -> Value {
         serde_json::from_slice(bytes).unwrap()
@@ -332,6 +358,50 @@ mod tests {
         assert!(r.get("apiVersion").is_none());
         assert_eq!(r["response"]["allowed"], false);
         assert_eq!(r["response"]["status"]["message"], "bad");
+    }
+
+    /// The bytes are what serialising the review as a JSON value writes.
+    #[test]
+    fn encodes_like_a_json_value() {
+        let answers = [
+            Answer::Allow,
+            Answer::Patch(b"[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\\u00e9\"}]".to_vec()),
+            Answer::Patch(Vec::new()),
+            Answer::Deny("bad \"quote\" \\ and\nnewline \u{1}".into()),
+        ];
+        for version in [Some(V1), Some(V1BETA1), None] {
+            for answer in &answers {
+                let mut response = Map::new();
+                response.insert("uid".into(), json!("u-\"1"));
+                match answer {
+                    Answer::Allow => {
+                        response.insert("allowed".into(), json!(true));
+                    }
+                    Answer::Patch(p) => {
+                        response.insert("allowed".into(), json!(true));
+                        let b64 = base64::engine::general_purpose::STANDARD.encode(p);
+                        response.insert("patch".into(), json!(b64));
+                        response.insert("patchType".into(), json!("JSONPatch"));
+                    }
+                    Answer::Deny(m) => {
+                        response.insert("allowed".into(), json!(false));
+                        response.insert("status".into(), json!({"metadata": {}, "message": m}));
+                    }
+                }
+                let mut review = Map::new();
+                if let Some(v) = version {
+                    review.insert("kind".into(), json!("AdmissionReview"));
+                    review.insert("apiVersion".into(), json!(v));
+                }
+                review.insert("response".into(), Value::Object(response));
+                let want = serde_json::to_vec(&Value::Object(review)).unwrap();
+                let got = encode(version, "u-\"1", answer);
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    String::from_utf8(want).unwrap()
+                );
+            }
+        }
     }
 
     #[test]

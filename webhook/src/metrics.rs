@@ -100,6 +100,8 @@ pub struct Metrics {
     cert_reload_errors: AtomicU64,
     ca_bundle_patches: AtomicU64,
     ca_bundle_patch_errors: AtomicU64,
+    memo_hits: AtomicU64,
+    memo_misses: AtomicU64,
 }
 
 /// What happened to one admission request, for counting.
@@ -150,6 +152,16 @@ impl Metrics {
             &self.ca_bundle_patches
         } else {
             &self.ca_bundle_patch_errors
+        };
+        c.fetch_add(1, Relaxed);
+    }
+
+    /// Counts a review answered from the remembered decisions, or one that was not.
+    pub fn memo(&self, hit: bool) {
+        let c = if hit {
+            &self.memo_hits
+        } else {
+            &self.memo_misses
         };
         c.fetch_add(1, Relaxed);
     }
@@ -250,6 +262,16 @@ impl Metrics {
                 "meshinject_ca_bundle_patch_errors_total",
                 "Failed attempts to read or update the MutatingWebhookConfiguration's caBundle.",
                 &self.ca_bundle_patch_errors,
+            ),
+            (
+                "meshinject_memo_hits_total",
+                "Reviews answered with the remembered decision of an identical earlier review.",
+                &self.memo_hits,
+            ),
+            (
+                "meshinject_memo_misses_total",
+                "Reviews looked up among the remembered decisions and run through the engine.",
+                &self.memo_misses,
             ),
         ] {
             counter(&mut out, name, help, v);

@@ -239,6 +239,37 @@ async fn two_hundred_concurrent_requests_are_all_answered() {
     .expect("test within its time limit");
 }
 
+/// A ReplicaSet's pods arrive identical: the second gets the first one's
+/// decision from the memo (same patch, its own uid), a different pod does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_reviews_get_the_remembered_decision() {
+    tokio::time::timeout(LIMIT, async {
+        let Some(h) = start(Features::default(), |_| {}).await else {
+            return;
+        };
+        let first = h.review(V1, "first", &hello_pod()).await;
+        let second = h.review(V1BETA1, "second", &hello_pod()).await;
+        assert_eq!(second["apiVersion"], V1BETA1);
+        assert_eq!(second["response"]["uid"], "second");
+        assert_eq!(first["response"]["patch"], second["response"]["patch"]);
+        assert_eq!(h.metric("meshinject_memo_misses_total").await, 1.0);
+        assert_eq!(h.metric("meshinject_memo_hits_total").await, 1.0);
+
+        let mut other = hello_pod();
+        other["metadata"]["labels"]["app"] = json!("other");
+        let third = h.review(V1, "third", &other).await;
+        assert_eq!(
+            patched(&other, &third)["metadata"]["labels"]["app"],
+            json!("other")
+        );
+        assert_eq!(h.metric("meshinject_memo_misses_total").await, 2.0);
+        assert_eq!(h.metric("sidecar_injection_success_total").await, 3.0);
+        h.running.shutdown().await;
+    })
+    .await
+    .expect("test within its time limit");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_the_request_in_flight_and_stops_accepting() {
     tokio::time::timeout(LIMIT, async {

@@ -52,7 +52,10 @@ pub struct AdmissionInput<'a> {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Skipped(decide::Reason),
-    Injected { pod: Value, patch: Value },
+    /// The JSON patch that injects the pod.
+    Injected {
+        patch: Value,
+    },
 }
 
 /// Everything one injection needs (Istio's `InjectionParameters`).
@@ -193,11 +196,8 @@ pub fn admit(
         },
     };
     let injected = inject_pod(settings, params)?;
-    let patch = k8s::patch::to_value(k8s::patch::create_patch(&pod, &injected));
-    Ok(Outcome::Injected {
-        pod: injected,
-        patch,
-    })
+    let patch = k8s::patch::to_value(k8s::patch::create_patch_from(&pod, injected));
+    Ok(Outcome::Injected { patch })
 }
 
 /// OpenShift gives every container the same `runAsUser`; a proxy uid equal

@@ -15,6 +15,12 @@ use serde_json::{Map, Value};
 
 /// The operations that turn `original` into `modified`.
 pub fn create_patch(original: &Value, modified: &Value) -> Patch {
+    create_patch_from(original, modified.clone())
+}
+
+/// [`create_patch`] taking `modified` by value: the values the operations add are moved out
+/// of it instead of copied.
+pub fn create_patch_from(original: &Value, modified: Value) -> Patch {
     let mut ops = Vec::new();
     let mut path = PointerBuf::new();
     diff(original, modified, &mut path, &mut ops);
@@ -42,21 +48,21 @@ pub fn to_value(patch: Patch) -> Value {
     Value::Array(ops.collect())
 }
 
-fn diff(left: &Value, right: &Value, path: &mut PointerBuf, ops: &mut Vec<PatchOperation>) {
+fn diff(left: &Value, right: Value, path: &mut PointerBuf, ops: &mut Vec<PatchOperation>) {
     match (left, right) {
         (Value::Object(l), Value::Object(r)) => diff_object(l, r, path, ops),
         (Value::Array(l), Value::Array(r)) => diff_array(l, r, path, ops),
-        _ if equal(left, right) => {}
-        _ => ops.push(PatchOperation::Replace(ReplaceOperation {
+        (_, right) if equal(left, &right) => {}
+        (_, right) => ops.push(PatchOperation::Replace(ReplaceOperation {
             path: path.clone(),
-            value: right.clone(),
+            value: right,
         })),
     }
 }
 
 fn diff_object(
     left: &Map<String, Value>,
-    right: &Map<String, Value>,
+    right: Map<String, Value>,
     path: &mut PointerBuf,
     ops: &mut Vec<PatchOperation>,
 ) {
@@ -71,11 +77,11 @@ fn diff_object(
     }
     for (key, r) in right {
         path.push_back(key.as_str());
-        match left.get(key) {
+        match left.get(&key) {
             Some(l) => diff(l, r, path, ops),
             None => ops.push(PatchOperation::Add(AddOperation {
                 path: path.clone(),
-                value: r.clone(),
+                value: r,
             })),
         }
         path.pop_back();
@@ -84,14 +90,14 @@ fn diff_object(
 
 fn diff_array(
     left: &[Value],
-    right: &[Value],
+    right: Vec<Value>,
     path: &mut PointerBuf,
     ops: &mut Vec<PatchOperation>,
 ) {
     let max_common = left.len().min(right.len());
     let prefix = left
         .iter()
-        .zip(right)
+        .zip(&right)
         .take_while(|(l, r)| equal(l, r))
         .count();
     let suffix = left[prefix..]
@@ -102,23 +108,24 @@ fn diff_array(
         .take_while(|(l, r)| equal(l, r))
         .count();
     let l_mid = &left[prefix..left.len() - suffix];
-    let r_mid = &right[prefix..right.len() - suffix];
-    if l_mid.len() != r_mid.len() && surplus_goes_first(l_mid, r_mid) {
+    let r_len = right.len() - prefix - suffix;
+    let surplus_first =
+        l_mid.len() != r_len && surplus_goes_first(l_mid, &right[prefix..][..r_len]);
+    // The modified items between the common prefix and suffix, by value.
+    let mut r_mid = right.into_iter().skip(prefix).take(r_len);
+    if surplus_first {
         // Items were inserted (or removed) before the ones that follow: handle the surplus
         // first, then pair the remaining items from the end.
-        if r_mid.len() > l_mid.len() {
-            let extra = r_mid.len() - l_mid.len();
-            for (i, value) in r_mid[..extra].iter().enumerate() {
+        if r_len > l_mid.len() {
+            let extra = r_len - l_mid.len();
+            for (i, value) in r_mid.by_ref().take(extra).enumerate() {
                 push_op(path, prefix + i, ops, |p| {
-                    PatchOperation::Add(AddOperation {
-                        path: p,
-                        value: value.clone(),
-                    })
+                    PatchOperation::Add(AddOperation { path: p, value })
                 });
             }
-            pair(l_mid, &r_mid[extra..], prefix + extra, path, ops);
+            pair(l_mid, r_mid, prefix + extra, path, ops);
         } else {
-            let extra = l_mid.len() - r_mid.len();
+            let extra = l_mid.len() - r_len;
             for _ in 0..extra {
                 push_op(path, prefix, ops, |p| {
                     PatchOperation::Remove(RemoveOperation { path: p })
@@ -128,8 +135,14 @@ fn diff_array(
         }
         return;
     }
-    let shared = l_mid.len().min(r_mid.len());
-    pair(&l_mid[..shared], &r_mid[..shared], prefix, path, ops);
+    let shared = l_mid.len().min(r_len);
+    pair(
+        &l_mid[..shared],
+        r_mid.by_ref().take(shared),
+        prefix,
+        path,
+        ops,
+    );
     // Surplus original items go (all at the same index, each removal shifting the rest)…
     for _ in shared..l_mid.len() {
         push_op(path, prefix + shared, ops, |p| {
@@ -137,12 +150,9 @@ fn diff_array(
         });
     }
     // …and surplus modified items are inserted in order before the common suffix.
-    for (i, value) in r_mid.iter().enumerate().skip(shared) {
-        push_op(path, prefix + i, ops, |p| {
-            PatchOperation::Add(AddOperation {
-                path: p,
-                value: value.clone(),
-            })
+    for (i, value) in r_mid.enumerate() {
+        push_op(path, prefix + shared + i, ops, |p| {
+            PatchOperation::Add(AddOperation { path: p, value })
         });
     }
 }
@@ -150,7 +160,7 @@ fn diff_array(
 /// Diffs items pairwise, the first pair at array index `at`.
 fn pair(
     left: &[Value],
-    right: &[Value],
+    right: impl Iterator<Item = Value>,
     at: usize,
     path: &mut PointerBuf,
     ops: &mut Vec<PatchOperation>,

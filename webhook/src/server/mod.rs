@@ -5,7 +5,9 @@
 //! shuts down gracefully.
 
 pub mod cabundle;
+pub mod decide;
 pub mod listener;
+pub mod memo;
 pub mod options;
 pub mod routes;
 pub mod selfsigned;
@@ -195,6 +197,7 @@ pub async fn start(opts: Options, features: Features) -> Result<Running, ServeEr
         metrics,
         revision: opts.revision.clone(),
         engine: Arc::new(Semaphore::new(opts.workers)),
+        memo: memo::Memo::new(opts.memo_mib << 20),
         noop: opts.noop,
         needs_nodes,
         needs_namespaces,

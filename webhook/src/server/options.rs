@@ -57,6 +57,12 @@ meshinject_config_reload_errors_total.
 
 Runtime:
   --workers N                injections run at once (default: CPU count)
+  --memo-mib N               memory for remembered decisions (default 8; 0: off).
+                             A review whose pod, namespace, path and cluster
+                             facts equal an earlier one's under the same
+                             configuration gets that decision again (a
+                             ReplicaSet's pods arrive identical); not used
+                             when a template calls env or call
   --drain-timeout SECS       on SIGTERM/SIGINT, how long connections in flight
                              may take to finish (default 10)
   --log-json                 JSON log lines (default: text)
@@ -89,6 +95,8 @@ pub struct Options {
     pub kubeconfig: Option<PathBuf>,
     pub reload_interval: Duration,
     pub workers: usize,
+    /// Memory for remembered decisions, in MiB (0: none are kept).
+    pub memo_mib: usize,
     pub drain_timeout: Duration,
     pub log_json: bool,
     pub log_level: Option<String>,
@@ -118,6 +126,7 @@ impl Default for Options {
             kubeconfig: None,
             reload_interval: Duration::from_secs(1),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            memo_mib: 8,
             drain_timeout: Duration::from_secs(10),
             log_json: false,
             log_level: None,
@@ -205,6 +214,16 @@ impl Options {
                         .filter(|n| *n > 0)
                         .ok_or_else(|| invalid(format!("{v:?} is not a positive number")))?;
                 }
+                "--memo-mib" => {
+                    let v = value()?;
+                    o.memo_mib =
+                        v.parse::<usize>()
+                            .ok()
+                            .filter(|n| *n <= 4096)
+                            .ok_or_else(|| {
+                                invalid(format!("{v:?} is not a number of MiB up to 4096"))
+                            })?;
+                }
                 "--log-json" => o.log_json = true,
                 "--log-level" => o.log_level = Some(value()?),
                 "--noop" => o.noop = true,
@@ -282,6 +301,12 @@ mod tests {
         assert_eq!(o.injector_configmap(), "istio-sidecar-injector-canary");
         assert_eq!(o.mesh_configmap(), "istio-canary");
         assert_eq!(o.reload_interval, Duration::from_millis(500));
+        assert_eq!(o.memo_mib, 8);
+        assert_eq!(parse("--self-signed --memo-mib 0").unwrap().memo_mib, 0);
+        assert!(matches!(
+            parse("--self-signed --memo-mib lots"),
+            Err(OptionsError::Invalid { .. })
+        ));
         let o = parse("--self-signed --revision default").unwrap();
         assert_eq!(o.webhook_config(), "istio-sidecar-injector");
         assert_eq!(o.service_namespace(), "istio-system");

@@ -3,9 +3,11 @@
 //! Monitoring port: `/metrics`, `/healthz`, `/readyz`, `/debug/config`.
 //!
 //! The admission handler checks the request at the edges as Istio does
-//! (size, emptiness, Content-Type), then decodes, injects and encodes on a
-//! blocking thread, at most `workers` at a time: the engine is CPU-bound
-//! and must not stall the async workers that keep connections moving.
+//! (size, emptiness, Content-Type), then has [`super::decide`] answer it:
+//! the engine runs on a blocking thread, at most `workers` at a time (it is
+//! CPU-bound and must not stall the async workers that keep connections
+//! moving); a small review that needs no engine run (a decision remembered
+//! in [`super::memo`], the no-op responder) is answered on the async worker.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,9 +24,16 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use crate::admission::{self, Answer, Context, MAX_BODY_BYTES};
+use crate::admission::MAX_BODY_BYTES;
 use crate::metrics::{FailureReason, Metrics, Verdict};
 use crate::watch::{ClusterState, ConfigStore};
+
+use super::decide::{self, Step};
+use super::memo::Memo;
+
+/// Bodies up to this size are decoded on the async worker (a few tens of
+/// microseconds); larger ones on a blocking thread.
+const INLINE_DECODE_BYTES: usize = 16 * 1024;
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -36,6 +45,8 @@ pub struct AppState {
     pub revision: String,
     /// Bounds concurrent engine runs.
     pub engine: Arc<Semaphore>,
+    /// Decisions of earlier reviews, given again to identical ones.
+    pub memo: Memo,
     /// Answer every review "allowed" without running the engine (the
     /// benchmark's floor).
     pub noop: bool,
@@ -103,7 +114,8 @@ fn json_response(bytes: Vec<u8>) -> Response {
     r
 }
 
-/// One log line per admission decision.
+/// One log line per admission decision; `remembered`: given again from the memo.
+#[allow(clippy::too_many_arguments)]
 fn log_decision(
     path: &str,
     uid: &str,
@@ -112,17 +124,18 @@ fn log_decision(
     verdict: Verdict,
     reason: &str,
     started: Instant,
+    remembered: bool,
 ) {
     let ms = started.elapsed().as_secs_f64() * 1e3;
     match verdict {
         Verdict::Injected => {
-            tracing::info!(%path, %uid, %namespace, %pod, result = "injected", ms, "admission")
+            tracing::info!(%path, %uid, %namespace, %pod, result = "injected", remembered, ms, "admission")
         }
         Verdict::Skipped => {
-            tracing::info!(%path, %uid, %namespace, %pod, result = "skipped", %reason, ms, "admission")
+            tracing::info!(%path, %uid, %namespace, %pod, result = "skipped", %reason, remembered, ms, "admission")
         }
         Verdict::Failed(r) => {
-            tracing::warn!(%path, %uid, %namespace, %pod, result = "failed", failure = r.label(), %reason, ms, "admission")
+            tracing::warn!(%path, %uid, %namespace, %pod, result = "failed", failure = r.label(), %reason, remembered, ms, "admission")
         }
     }
 }
@@ -138,7 +151,7 @@ fn reject(
 ) -> Response {
     st.metrics
         .record(Verdict::Failed(why), false, started.elapsed());
-    log_decision(path, "", "", "", Verdict::Failed(why), msg, started);
+    log_decision(path, "", "", "", Verdict::Failed(why), msg, started, false);
     plain(status, msg)
 }
 
@@ -208,106 +221,60 @@ async fn inject(State(st): State<Arc<AppState>>, req: Request) -> Response {
             "invalid Content-Type, want `application/json`",
         );
     }
-    let permit = st
-        .engine
-        .clone()
-        .acquire_owned()
-        .await
-        .expect("the engine semaphore is never closed");
-    let work = {
-        let st = st.clone();
+    // A small review is decoded here, and answered here when it needs no engine run (a
+    // remembered decision): handing it to a blocking thread would cost more than the work.
+    let out = if body.len() <= INLINE_DECODE_BYTES {
+        match decide::prepare(&st, &body, &path) {
+            Step::Done(out) => out,
+            Step::Engine(job) => on_engine(&st, move |st| job.run(st)).await,
+        }
+    } else {
         let path = path.clone();
-        move || {
-            let _permit = permit;
-            decide(&st, &body, &path)
-        }
+        on_engine(&st, move |st| match decide::prepare(st, &body, &path) {
+            Step::Done(out) => out,
+            Step::Engine(job) => job.run(st),
+        })
+        .await
     };
-    let (bytes, uid, decision) = match tokio::task::spawn_blocking(work).await {
-        Ok(out) => out,
-        Err(e) => {
-            // A panic outside the engine's own guard (decode or encode).
-            let msg = format!("injection failed: internal error: {e}");
-            let d = admission::Decision {
-                answer: Answer::Deny(msg.clone()),
-                verdict: Verdict::Failed(FailureReason::Panic),
-                reason: msg,
-                namespace: String::new(),
-                pod: String::new(),
-                warnings: Vec::new(),
-            };
-            (admission::encode(None, "", &d.answer), String::new(), d)
-        }
-    };
+    let decision = &out.decision;
     st.metrics.record(decision.verdict, true, started.elapsed());
     for w in &decision.warnings {
         tracing::warn!(namespace = %decision.namespace, pod = %decision.pod, warning = %w, "injection warning");
     }
     log_decision(
         &path,
-        &uid,
+        &out.uid,
         &decision.namespace,
         &decision.pod,
         decision.verdict,
         &decision.reason,
         started,
+        out.remembered,
     );
-    json_response(bytes)
+    json_response(out.bytes)
 }
 
-/// Decodes, decides and encodes one review (on a blocking thread).
-fn decide(st: &AppState, body: &[u8], path: &str) -> (Vec<u8>, String, admission::Decision) {
-    let fail = |reason: FailureReason, msg: String, ns: String| admission::Decision {
-        answer: Answer::Deny(msg.clone()),
-        verdict: Verdict::Failed(reason),
-        reason: msg,
-        namespace: ns,
-        pod: String::new(),
-        warnings: Vec::new(),
-    };
-    let req = match admission::decode(body) {
-        Ok(r) => r,
-        Err(u) => {
-            let d = fail(FailureReason::Decode, u.error.to_string(), String::new());
-            return (
-                admission::encode(u.api_version, &u.uid, &d.answer),
-                u.uid,
-                d,
-            );
-        }
-    };
-    let (version, uid) = (req.api_version, req.uid.clone());
-    let decision = if st.noop {
-        admission::Decision {
-            answer: Answer::Allow,
-            verdict: Verdict::Skipped,
-            reason: "no-op responder".into(),
-            namespace: req.namespace,
-            pod: String::new(),
-            warnings: Vec::new(),
-        }
-    } else if let Some(loaded) = st.store.current() {
-        let nodes = st.cluster.nodes();
-        let lookup = st.cluster.namespace_lookup();
-        let ctx = Context {
-            settings: &loaded.settings,
-            path,
-            revision: &st.revision,
-            nodes: nodes.as_deref().map(Vec::as_slice),
-            namespace_of: lookup.as_deref().map(|f| f as admission::NamespaceOf<'_>),
-        };
-        admission::review(req, ctx)
-    } else {
-        fail(
-            FailureReason::NotReady,
-            "injection failed: no valid injection configuration is loaded yet".into(),
-            req.namespace,
-        )
-    };
-    (
-        admission::encode(Some(version), &uid, &decision.answer),
-        uid,
-        decision,
-    )
+/// Runs `work` on a blocking thread, at most `workers` at a time.
+async fn on_engine(
+    st: &Arc<AppState>,
+    work: impl FnOnce(&AppState) -> decide::Outcome + Send + 'static,
+) -> decide::Outcome {
+    let permit = st
+        .engine
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the engine semaphore is never closed");
+    let st = st.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work(&st)
+    });
+    match task.await {
+        Ok(out) => out,
+        // A panic outside the engine's own guard (decode or encode).
+        Err(e) => decide::panicked(&e),
+    }
 }
 
 async fn metrics(State(st): State<Arc<AppState>>) -> Response {

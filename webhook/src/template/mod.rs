@@ -68,6 +68,7 @@ mod istio_funcs;
 mod k8s_view;
 mod marshal;
 mod proto_view;
+mod purity;
 mod rewrite;
 mod typed;
 
@@ -121,6 +122,9 @@ pub enum RenderError {
 #[derive(Default)]
 pub struct Templates {
     parsed: BTreeMap<String, gotmpl::Template>,
+    /// Templates that call a function whose result is not fixed by its arguments, with the
+    /// first such function.
+    varying: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -197,16 +201,36 @@ impl Templates {
         };
         rewrite::rewrite_list(&mut tree, func_names()).map_err(undefined)?;
         let mut t = gotmpl::Template::new(name).funcs(func_map().clone());
+        let mut varying = purity::varying_call(&tree);
         for mut d in defines {
             if d.name.as_str() == name {
                 continue;
             }
             rewrite::rewrite_list(&mut d.body, func_names()).map_err(undefined)?;
+            varying = varying.or_else(|| purity::varying_call(&d.body));
             t = t.add_parse_tree(d.name.as_str(), d.body);
         }
         t = t.add_parse_tree(name, tree);
         self.parsed.insert(name.to_string(), t);
+        match varying {
+            Some(f) => self.varying.insert(name.to_string(), f),
+            None => self.varying.remove(name),
+        };
         Ok(())
+    }
+
+    /// Whether every template renders the same text for the same data: none calls a function
+    /// whose result can change between calls with the same arguments (`env`, `call`).
+    pub fn deterministic(&self) -> bool {
+        self.varying.is_empty()
+    }
+
+    /// The first template (by name) that calls such a function, with the function.
+    pub fn varying_call(&self) -> Option<(&str, &str)> {
+        self.varying
+            .iter()
+            .next()
+            .map(|(t, f)| (t.as_str(), f.as_str()))
     }
 
     /// Whether a template called `name` is parsed.
