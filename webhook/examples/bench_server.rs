@@ -1,7 +1,8 @@
 //! Load generator for `meshinject serve`:
 //! `cargo build --release -p webhook --bin meshinject --example bench_server &&
 //!  target/release/examples/bench_server [CORPUS_DIR] [--seconds N] [--levels 1,16,64]
-//!  [--client-threads N] [--log-level FILTER] [--server-arg ARG]...`.
+//!  [--runs inject,inject-distinct,floor] [--client-threads N] [--log-level FILTER]
+//!  [--server-arg ARG]...`.
 //!
 //! Starts the release `meshinject serve` as a child process on loopback
 //! (mounted-files configuration from the corpus' base, a generated
@@ -276,6 +277,9 @@ async fn run_phase(load: &Load, concurrency: usize) -> Phase {
     }
 }
 
+const USAGE: &str = "usage: bench_server [CORPUS_DIR] [--seconds N] [--levels 1,16,64] \
+[--runs inject,inject-distinct,floor] [--client-threads N] [--log-level FILTER] [--server-arg ARG]...";
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut corpus =
@@ -284,6 +288,11 @@ fn main() {
     let mut levels = vec![1usize, 16, 64];
     let mut client_threads = 1;
     let mut server_args: Vec<String> = Vec::new();
+    let mut runs = vec![
+        "inject".to_string(),
+        "inject-distinct".into(),
+        "floor".into(),
+    ];
     while let Some(a) = args.next() {
         let mut value = |what: &str| args.next().unwrap_or_else(|| panic!("{a} {what}"));
         match a.as_str() {
@@ -297,6 +306,20 @@ fn main() {
             "--client-threads" => client_threads = value("N").parse().expect("--client-threads N"),
             "--log-level" => server_args.extend(["--log-level".into(), value("FILTER")]),
             "--server-arg" => server_args.push(value("ARG")),
+            "--runs" => {
+                runs = value("inject,inject-distinct,floor")
+                    .split(',')
+                    .map(str::to_string)
+                    .collect()
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            other if other.starts_with('-') => {
+                eprintln!("bench_server: unknown option {other}\n{USAGE}");
+                std::process::exit(2);
+            }
             other => corpus = PathBuf::from(other),
         }
     }
@@ -352,11 +375,20 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let mut results = Vec::new();
-    for (label, noop, bodies, expect) in [
-        ("inject", false, &same, "JSONPatch"),
-        ("inject-distinct", false, &distinct, "JSONPatch"),
-        ("floor (--noop)", true, &same, "\"allowed\":true"),
+    for (name, label, noop, bodies, expect) in [
+        ("inject", "inject", false, &same, "JSONPatch"),
+        (
+            "inject-distinct",
+            "inject-distinct",
+            false,
+            &distinct,
+            "JSONPatch",
+        ),
+        ("floor", "floor (--noop)", true, &same, "\"allowed\":true"),
     ] {
+        if !runs.iter().any(|r| r == name) {
+            continue;
+        }
         let server = Server::start(&bin, &dir, noop, &server_args);
         let load = Load {
             addr: server.https,
@@ -384,11 +416,18 @@ fn main() {
         }
         results.push((label, row));
     }
-    let floor = &results[2].1;
-    for (label, row) in &results[..2] {
+    let floor = results
+        .iter()
+        .find(|(label, _)| label.starts_with("floor"))
+        .map(|(_, row)| row.clone())
+        .unwrap_or_default();
+    for (label, row) in results.iter().filter(|(l, _)| !l.starts_with("floor")) {
+        if floor.is_empty() {
+            break;
+        }
         let ratios: Vec<String> = row
             .iter()
-            .zip(floor)
+            .zip(&floor)
             .zip(&levels)
             .map(|((r, f), c)| format!("c={c} {:.2}", r / f))
             .collect();
