@@ -56,11 +56,20 @@ impl Prepared {
     /// Converts `go_view`, the data-contract JSON of top-level field `field` (`"MeshConfig"`,
     /// `"Values"`, …), as that field's Go type.
     pub fn new(field: &str, go_view: &J) -> Prepared {
-        let (value, types) = recorded(|| convert(Some(go_view), field_type(field)));
+        let (value, mut types) = recorded(|| convert(Some(go_view), field_type(field)));
+        types.keep_results_of(&value);
         Prepared {
             value,
             types: Arc::new(types),
         }
+    }
+}
+
+impl Prepared {
+    /// How many pure-function results are kept for this value.
+    #[cfg(test)]
+    pub(crate) fn kept_results(&self) -> usize {
+        self.types.kept_results()
     }
 }
 

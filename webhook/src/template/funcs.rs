@@ -7,6 +7,7 @@ use super::convert::untyped;
 use super::gofmt::{quote as go_quote, sprint};
 use super::istio_funcs::*;
 use super::marshal::{is_empty, marshal, proto_to_json, to_go_json};
+use super::pure::{Results, PURE};
 use super::rewrite::{resolve_field, FIELD_FN, PRINT_FN};
 use super::typed::{self, Tag};
 use gotmpl::{FuncMap, TemplateError, Value};
@@ -141,8 +142,17 @@ fn merge_maps(args: &[Value], f: &str) -> gotmpl::Result<Option<BTreeMap<Arc<str
 /// Every function the templates may call, by name.
 pub(crate) fn func_map() -> FuncMap {
     let mut m = FuncMap::new();
-    let mut add = |name: &str, f: fn(&[Value]) -> R| {
-        m.insert(name.to_string(), Arc::new(f));
+    let mut add = |name: &'static str, f: fn(&[Value]) -> R| {
+        if PURE.contains(&name) {
+            // Called on data converted once, the result is the one of the first call.
+            let pure = move |a: &[Value]| match a {
+                [one] => Results::call(name, one, || f(a)),
+                _ => f(a),
+            };
+            m.insert(name.to_string(), Arc::new(pure));
+        } else {
+            m.insert(name.to_string(), Arc::new(f));
+        }
     };
     // internal helpers of the rewrite pass
     add(FIELD_FN, |a| {

@@ -68,6 +68,7 @@ mod istio_funcs;
 mod k8s_view;
 mod marshal;
 mod proto_view;
+mod pure;
 mod purity;
 mod rewrite;
 mod typed;

@@ -12,6 +12,7 @@
 //! scope's own [`Types`], and a render sees the records of its data (shared, converted once) plus
 //! whatever its functions tag while it runs.
 
+use super::pure::Results;
 use crate::config::proto::schema::MessageDesc;
 use crate::k8s::schema::TypeDef;
 use gotmpl::Value;
@@ -36,6 +37,8 @@ pub(crate) struct Types {
     tags: Vec<(usize, Tag)>,
     sorted: usize,
     keep: Vec<Value>,
+    /// For data converted once: results of pure functions on it ([`super::pure`]).
+    results: Option<Arc<Results>>,
 }
 
 impl std::fmt::Debug for Types {
@@ -84,7 +87,17 @@ impl Types {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.tags.is_empty()
+        self.tags.is_empty() && self.results.is_none()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn kept_results(&self) -> usize {
+        self.results.as_ref().map_or(0, |r| r.kept())
+    }
+
+    /// Keeps results of pure functions on `value`, which these records are for.
+    pub(crate) fn keep_results_of(&mut self, value: &Value) {
+        self.results = Some(Arc::new(Results::of(value)));
     }
 }
 
@@ -125,6 +138,20 @@ pub(crate) fn tag_of(v: &Value) -> Option<Tag> {
             .own
             .get(k)
             .or_else(|| active.shared.iter().find_map(|t| t.get(k)))
+    })
+}
+
+/// The results store of the shared data holding container `v`, if any.
+pub(crate) fn results_holding(v: &Value) -> Option<Arc<Results>> {
+    ACTIVE.with(|r| {
+        let active = r.borrow();
+        active
+            .as_ref()?
+            .shared
+            .iter()
+            .filter_map(|t| t.results.as_ref())
+            .find(|s| s.holds(v))
+            .cloned()
     })
 }
 
