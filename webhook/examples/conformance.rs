@@ -206,9 +206,9 @@ fn load_settings(dir: &Path, case: &Value) -> Result<Settings, String> {
     )
     .map_err(|e| e.to_string())?;
     if let Some(over) = case["mesh_overrides"].as_object().filter(|o| !o.is_empty()) {
-        let mut mesh = settings.mesh.to_value();
+        let mut mesh = settings.mesh().to_value();
         apply_overrides(&mut mesh, over);
-        settings.mesh = MeshConfig::from_proto_json(&mesh).map_err(|e| e.to_string())?;
+        settings.set_mesh(MeshConfig::from_proto_json(&mesh).map_err(|e| e.to_string())?);
     }
     Ok(settings)
 }

@@ -179,7 +179,7 @@ pub fn admit(
         deploy,
         type_meta,
         templates,
-        mesh: Cow::Borrowed(&settings.mesh),
+        mesh: Cow::Borrowed(settings.mesh()),
         mesh_default: Cow::Borrowed(&views.mesh_default),
         proxy_config,
         mesh_data: Cow::Borrowed(&views.mesh_data),
@@ -258,7 +258,7 @@ pub fn inject_template(
     let views = settings.views();
     let proxy_config = mesh.default_config();
     let proxy_config_data = settings::proxy_config_data(&proxy_config);
-    let mesh_data = if views.is_for(&mesh) {
+    let mesh_data = if settings.is_mesh(&mesh) {
         Cow::Borrowed(&views.mesh_data)
     } else {
         Cow::Owned(settings::mesh_data(&mesh))
@@ -295,8 +295,8 @@ fn inject_pod(settings: &Settings, mut p: Params<'_>) -> Result<Value, InjectErr
 
 fn run_templates(settings: &Settings, p: &mut Params<'_>) -> Result<(Value, Value), InjectError> {
     annotations::validate(&p.pod, &Checks)?;
-    let mut cluster = settings.values.cluster_name().to_string();
-    let mut network = settings.values.network().to_string();
+    let mut cluster = settings.values().cluster_name().to_string();
+    let mut network = settings.values().network().to_string();
     if let Some(c) = p.proxy_envs.get(CLUSTER_ENV).filter(|c| !c.is_empty()) {
         cluster = c.clone();
     }
@@ -316,7 +316,7 @@ fn run_templates(settings: &Settings, p: &mut Params<'_>) -> Result<(Value, Valu
     let stripped = overrides::reinsert(status::strip(&p.pod, status_port))?;
     let (uid, gid) = cluster::proxy_ids(p.namespace);
     let stripped_annotations = pod::meta_map(&stripped, "annotations");
-    let values = settings.values.raw();
+    let values = settings.values().raw();
     let mut data = TemplateData::new();
     data.set(
         "TypeMeta",
@@ -424,7 +424,7 @@ fn post_process(
     let status_port = i64::from(p.mesh_default.status_port());
     prometheus::apply(pod, p.mesh.enable_prometheus_merge(), status_port)?;
     prometheus::apply_secure_port(pod);
-    probes::apply(pod, settings.values.rewrite_app_http_probe(), status_port);
+    probes::apply(pod, settings.values().rewrite_app_http_probe(), status_port);
     if let Some(network) = p.proxy_envs.get(NETWORK_ENV) {
         pod::meta_map_mut(pod, "labels").insert(NETWORK_LABEL.into(), json!(network));
     }
@@ -446,7 +446,7 @@ fn post_process(
     let hold = hold_config
         .hold_application_until_proxy_starts()
         .unwrap_or(false)
-        || settings.values.hold_application_until_proxy_starts();
+        || settings.values().hold_application_until_proxy_starts();
     order::apply(pod, hold);
     let _ = DEFAULT_CLUSTER;
     Ok(())

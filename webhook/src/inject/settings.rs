@@ -7,9 +7,7 @@
 //! What the templates read from the mesh config and the values is converted
 //! to template data once per snapshot (`Views`) rather than per request.
 
-use std::sync::{Arc, OnceLock};
-
-use serde_json::{Map, Value};
+use std::sync::OnceLock;
 
 use crate::config::{ConfigError, Features, InjectorConfig, MeshConfig, ProxyConfig, Values};
 use crate::template::{mesh_config_to_go, proxy_config_to_go, Prepared, TemplateError, Templates};
@@ -19,10 +17,12 @@ use crate::template::{mesh_config_to_go, proxy_config_to_go, Prepared, TemplateE
 pub struct Settings {
     pub injector: InjectorConfig,
     pub templates: Templates,
-    pub values: Values,
-    pub mesh: MeshConfig,
+    values: Values,
+    mesh: MeshConfig,
     pub features: Features,
-    views: OnceLock<Arc<Views>>,
+    /// Built on first use from `mesh` and `values`, which only change through
+    /// [`Settings::set_mesh`] (which drops them).
+    views: OnceLock<Views>,
 }
 
 /// Why a configuration cannot be used.
@@ -37,9 +37,6 @@ pub enum SettingsError {
 /// The mesh config and values as templates see them, converted once.
 #[derive(Debug)]
 pub(crate) struct Views {
-    /// The configuration these views were built from.
-    mesh: MeshConfig,
-    values: Values,
     /// The mesh config's `defaultConfig`.
     pub mesh_default: ProxyConfig,
     /// The ProxyConfig of a pod without a `proxy.istio.io/config` annotation.
@@ -59,39 +56,8 @@ impl Views {
             mesh_data: mesh_data(mesh),
             values_data: Prepared::new("Values", values.raw()),
             proxy_config,
-            mesh: mesh.clone(),
-            values: values.clone(),
         }
     }
-
-    /// Whether these views were built from `mesh`.
-    pub(crate) fn is_for(&self, mesh: &MeshConfig) -> bool {
-        same_entries(self.mesh.message(), mesh.message())
-    }
-
-    fn is_for_settings(&self, settings: &Settings) -> bool {
-        self.is_for(&settings.mesh) && identical(self.values.raw(), settings.values.raw())
-    }
-}
-
-/// Whether two JSON values are equal with their object entries in the same order (cheaper than
-/// map equality; equal objects in another order count as different, which only costs a
-/// rebuild).
-fn identical(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => same_entries(x, y),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| identical(a, b))
-        }
-        _ => a == b,
-    }
-}
-
-fn same_entries(x: &Map<String, Value>, y: &Map<String, Value>) -> bool {
-    x.len() == y.len()
-        && x.iter()
-            .zip(y)
-            .all(|((k, a), (l, b))| k == l && identical(a, b))
 }
 
 /// The template data of a ProxyConfig.
@@ -128,17 +94,31 @@ impl Settings {
         })
     }
 
-    /// The template views of `mesh` and `values`: built on first use and kept; should those
-    /// fields have been changed since, built afresh for the caller.
-    pub(crate) fn views(&self) -> Arc<Views> {
-        let cached = self
-            .views
-            .get_or_init(|| Arc::new(Views::build(&self.mesh, &self.values)));
-        if cached.is_for_settings(self) {
-            cached.clone()
-        } else {
-            Arc::new(Views::build(&self.mesh, &self.values))
-        }
+    /// The injector `values`.
+    pub fn values(&self) -> &Values {
+        &self.values
+    }
+
+    /// The mesh config.
+    pub fn mesh(&self) -> &MeshConfig {
+        &self.mesh
+    }
+
+    /// Replaces the mesh config (and the template data made from it).
+    pub fn set_mesh(&mut self, mesh: MeshConfig) {
+        self.mesh = mesh;
+        self.views = OnceLock::new();
+    }
+
+    /// Whether `mesh` is the mesh config of these settings.
+    pub(crate) fn is_mesh(&self, mesh: &MeshConfig) -> bool {
+        self.mesh.message() == mesh.message()
+    }
+
+    /// The template views of `mesh` and `values`: built on first use and kept.
+    pub(crate) fn views(&self) -> &Views {
+        self.views
+            .get_or_init(|| Views::build(&self.mesh, &self.values))
     }
 }
 
@@ -157,15 +137,14 @@ mod tests {
         let config = "policy: enabled\ntemplates:\n  sidecar: |\n    metadata: {}\n";
         let mut settings =
             Settings::from_sources(config, "{}", "", Features::default()).expect("settings");
-        let first = settings.views();
-        assert!(Arc::ptr_eq(&first, &settings.views()), "cached");
-        settings.mesh = settings
-            .mesh
+        let first: *const Views = settings.views();
+        assert!(std::ptr::eq(first, settings.views()), "cached");
+        assert_eq!(settings.views().mesh_default.status_port(), 15020);
+        let mesh = settings
+            .mesh()
             .apply_yaml("defaultConfig:\n  statusPort: 15999\n")
             .expect("mesh");
-        let changed = settings.views();
-        assert!(!Arc::ptr_eq(&first, &changed));
-        assert_eq!(changed.mesh_default.status_port(), 15999);
-        assert_eq!(first.mesh_default.status_port(), 15020);
+        settings.set_mesh(mesh);
+        assert_eq!(settings.views().mesh_default.status_port(), 15999);
     }
 }

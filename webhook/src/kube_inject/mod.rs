@@ -210,10 +210,10 @@ fn inject_object(
     // The ProxyConfig annotation is applied (and must be valid) before the decision.
     let mesh = match crate::inject::pod::annotation(&pod, PROXY_CONFIG_ANNOTATION) {
         Some(a) => settings
-            .mesh
+            .mesh()
             .apply_proxy_config_annotation(a)
             .map_err(|e| ObjectError::Inject(InjectError::ProxyConfig(e)))?,
-        None => settings.mesh.clone(),
+        None => settings.mesh().clone(),
     };
     let pod_namespace = str_at(&pod, &["metadata", "namespace"]).to_string();
     let decision = decide::decide(
