@@ -113,5 +113,18 @@ fn main() {
         });
     }
     group.finish();
+
+    // What building the same value costs at best: copying it, and reading it as JSON.
+    let mut group = c.benchmark_group("reference");
+    let (name, text) = &texts[0];
+    let value = parse_yaml(text).expect("parses");
+    let json = value.to_string();
+    group.bench_function(format!("{name}: clone"), |b| {
+        b.iter(|| std::hint::black_box(&value).clone())
+    });
+    group.bench_function(format!("{name}: serde_json ({} bytes)", json.len()), |b| {
+        b.iter(|| serde_json::from_str::<Value>(std::hint::black_box(&json)).expect("json"))
+    });
+    group.finish();
     c.final_summary();
 }
