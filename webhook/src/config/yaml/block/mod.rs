@@ -73,7 +73,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// The next line with content, skipping blank and comment lines.
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Option<Line> {
         match self.peeked {
             Some(line) if line.start == self.at => Some(line),
@@ -81,6 +81,10 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// [`Reader::peek`] when the line at `at` is not known yet. (The reader's small steps are
+    /// inlined into the collection loops: that measured a tenth faster than leaving it to
+    /// the compiler.)
+    #[inline(always)]
     fn find_line(&mut self) -> Option<Line> {
         loop {
             if scan::starts_marker(self.bytes, self.at) {
@@ -106,22 +110,26 @@ impl<'a> Reader<'a> {
     }
 
     /// Moves on to the line after the one `at` is in.
+    #[inline(always)]
     fn next_line(&mut self, at: usize) {
         self.at = (line_end(self.bytes, at) + 1).min(self.bytes.len());
     }
 
     /// Whether nothing but a comment follows on the line from `at` (which is not a space, and
     /// follows a space if it is `#`).
+    #[inline(always)]
     fn is_rest_empty(&self, at: usize) -> bool {
         matches!(self.bytes.get(at), None | Some(b'\n' | b'#'))
     }
 
     /// Whether a sequence entry (`-` alone or followed by a space) starts at `at`.
+    #[inline(always)]
     fn is_seq_item(&self, at: usize) -> bool {
         self.bytes[at] == b'-' && matches!(self.bytes.get(at + 1), None | Some(b' ' | b'\n'))
     }
 
     /// The mapping of the entries pushed since `base`, which it removes.
+    #[inline(always)]
     fn take_map(&mut self, base: usize) -> Value {
         let mut map = Map::with_capacity(self.entries.len() - base);
         for (key, value) in self.entries.drain(base..) {
@@ -147,6 +155,7 @@ impl<'a> Reader<'a> {
     }
 
     /// After an inline value, a more indented line would continue it: not handled here.
+    #[inline(always)]
     fn ensure_no_continuation(&mut self, indent: usize) -> Option<()> {
         match self.peek() {
             Some(next) if next.indent > indent => None,
@@ -236,6 +245,7 @@ impl<'a> Reader<'a> {
     /// A value written after `key: ` or `- ` on the current line of a block at `indent`,
     /// starting at `at`. Consumes the line, and the next ones a flow collection or a literal
     /// block scalar goes on over.
+    #[inline(always)]
     fn inline_value(&mut self, at: usize, indent: usize) -> Option<Value> {
         let text = self.text;
         match self.bytes[at] {
@@ -271,6 +281,7 @@ impl<'a> Reader<'a> {
 
     /// Splits the mapping entry `key: rest` starting at `at` into the key and where the rest
     /// starts (past the spaces after the colon); `None` when the line is not a mapping entry.
+    #[inline(always)]
     fn split_key(&self, at: usize) -> Option<(String, usize)> {
         let bytes = self.bytes;
         let (key, after) = if matches!(bytes[at], b'"' | b'\'') {

@@ -8,6 +8,7 @@ use super::super::{scalar_node, Node};
 use super::scan::{find, line_end};
 
 /// Whether a plain scalar may start with this text (no indicator character).
+#[inline(always)]
 pub(super) fn plain_start(text: &str) -> bool {
     let b = text.as_bytes();
     match b.first() {
@@ -25,6 +26,7 @@ pub(super) fn plain_start(text: &str) -> bool {
 /// text up to a comment (` #`) or the line break, without trailing spaces, and the end of the
 /// line. `None` when a `:` in it is followed by a space or the end of the line (a mapping
 /// key, not handled here) or it cannot start a plain scalar.
+#[inline(always)]
 pub(super) fn block_plain(text: &str, from: usize) -> Option<(&str, usize)> {
     let bytes = text.as_bytes();
     let mut at = from;
@@ -61,6 +63,7 @@ enum Plain<'a> {
 
 /// Whether `word` is one YAML 1.1 reads as a boolean, null, infinity or NaN (in any case):
 /// `~`, `null`, `true`, `false`, `yes`, `no`, `on`, `off`, `y`, `n`, `inf`, `nan`, `infinity`.
+#[inline(always)]
 fn is_special(word: &[u8]) -> bool {
     let is = |w: &[u8]| word.eq_ignore_ascii_case(w);
     match word.len() {
@@ -74,6 +77,7 @@ fn is_special(word: &[u8]) -> bool {
     }
 }
 
+#[inline(always)]
 fn classify(text: &str) -> Plain<'_> {
     let b = text.as_bytes();
     match b.first() {
@@ -126,8 +130,12 @@ fn classify(text: &str) -> Plain<'_> {
     }
 }
 
-/// The full parser's reading of one plain scalar, when it is a scalar.
+/// The full parser's reading of one plain scalar, when it is a scalar. Alone, a scalar
+/// starting with `---` or `...` could read as a document marker: left to the full parser.
 fn resolve(text: &str) -> Option<Node> {
+    if text.starts_with("---") || text.starts_with("...") {
+        return None;
+    }
     match scalar_node(text)? {
         Node::Seq(_) | Node::Map(_) => None,
         n => Some(n),
@@ -135,6 +143,7 @@ fn resolve(text: &str) -> Option<Node> {
 }
 
 /// The value of plain scalar `text`.
+#[inline(always)]
 pub(super) fn plain_value(text: &str) -> Option<Value> {
     match classify(text) {
         Plain::Str(s) => Some(Value::String(s.to_string())),
@@ -146,6 +155,7 @@ pub(super) fn plain_value(text: &str) -> Option<Value> {
 }
 
 /// The mapping key plain scalar `text` makes (its value as text).
+#[inline(always)]
 pub(super) fn plain_key(text: &str) -> Option<String> {
     match classify(text) {
         Plain::Str(s) => Some(s.to_string()),

@@ -50,6 +50,7 @@ pub(super) fn starts_marker(bytes: &[u8], at: usize) -> bool {
 }
 
 /// How many spaces there are from `from` on.
+#[inline(always)]
 pub(super) fn spaces(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
     while let Some(w) = word(bytes, at) {
@@ -63,6 +64,7 @@ pub(super) fn spaces(bytes: &[u8], from: usize) -> usize {
 }
 
 /// The index of the line break ending the line that `from` is in, or `bytes.len()`.
+#[inline(always)]
 pub(super) fn line_end(bytes: &[u8], from: usize) -> usize {
     const BREAKS: u64 = ONES * b'\n' as u64;
     let mut at = from;
@@ -80,7 +82,7 @@ pub(super) fn line_end(bytes: &[u8], from: usize) -> usize {
 }
 
 /// The index of the first byte at or after `from` that is one of `wanted`, or `bytes.len()`.
-#[inline]
+#[inline(always)]
 pub(super) fn find(bytes: &[u8], from: usize, wanted: [u8; 3]) -> usize {
     let [a, b, c] = wanted.map(|w| ONES * u64::from(w));
     let mut at = from;

@@ -122,6 +122,23 @@ fn left_to_the_full_parser() {
 }
 
 #[test]
+fn scalars_like_document_markers_are_left_to_the_full_parser() {
+    for text in [
+        "a: ---\n",
+        "a: --- x\n",
+        "- ...\n",
+        "---: a\n",
+        "a: [---]\n",
+        "a: {...: b}\n",
+    ] {
+        assert_eq!(parse(text), None, "{text:?}");
+    }
+    let v = super::super::parse_yaml("a: ---\nb: ... x\n").expect("valid");
+    assert_eq!(v, json!({"a": "---", "b": "... x"}));
+    assert_eq!(read("a: --x\nb: -.5\n"), json!({"a": "--x", "b": -0.5}));
+}
+
+#[test]
 fn refused_characters_are_read_by_the_full_parser() {
     for text in [
         "a: x\u{7f}\n",
@@ -137,5 +154,73 @@ fn refused_characters_are_read_by_the_full_parser() {
     assert_eq!(
         read("a: \u{e9}\u{4e2d}\u{1f600}\n"),
         json!({"a": "\u{e9}\u{4e2d}\u{1f600}"})
+    );
+}
+
+/// A small deterministic fuzzer: corpus documents with bytes and lines inserted, deleted,
+/// re-indented and swapped; wherever the quick reader answers, the full parser must agree.
+#[test]
+fn quick_reader_agrees_on_mutated_documents() {
+    const PIECES: &[&str] = &[
+        " ", "\n", ":", ": ", "#", " #", "- ", "\"", "'", "|", "|-", "{", "}", "[", "]", ",", "\\",
+        "\\u00e9", "a", "1", "\t", "&a", "!", "%", "~", "---", "...", "''", "\u{e9}", "\u{feff}",
+        "\u{7f}", "\u{85}", "null", "yes", "0x1F", "1e3", ".5", "-", "\n  - ",
+    ];
+    let mut seeds =
+        vec!["a: 1\nb: [x, {c: 'd'}]\ne: |\n  text\nf:\n- g: \"h\\n\"\n  i: ~\n".to_string()];
+    if let Some(dir) = crate::corpus::dir() {
+        for name in [
+            "cases/hello.yaml",
+            "cases/hello-probes.yaml",
+            "base/mesh-effective.yaml",
+        ] {
+            seeds.push(std::fs::read_to_string(dir.join(name)).expect("corpus file"));
+        }
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut below = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n.max(1) as u64) as usize
+    };
+    let mut answered = 0;
+    for round in 0..3000 {
+        let mut text = seeds[round % seeds.len()].clone();
+        for _ in 0..=below(3) {
+            let mut at = below(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+            let line = below(lines.len());
+            match below(5) {
+                0 | 1 => text.insert_str(at, PIECES[below(PIECES.len())]),
+                2 => {
+                    let end = (at + 1 + below(3)).min(text.len());
+                    if text.is_char_boundary(end) {
+                        text.replace_range(at..end, "");
+                    }
+                }
+                3 => {
+                    let trimmed = lines[line].trim_start().to_string();
+                    lines[line] = format!("{}{trimmed}", " ".repeat(below(7)));
+                    text = lines.join("\n");
+                }
+                _ => {
+                    let other = below(lines.len());
+                    lines.swap(line, other);
+                    text = lines.join("\n");
+                }
+            }
+        }
+        if let Some(fast) = parse(&text) {
+            answered += 1;
+            assert_eq!(full_parse(&text).ok(), Some(fast), "{text:?}");
+        }
+    }
+    assert!(
+        answered > 300,
+        "the quick reader answered only {answered} times"
     );
 }
