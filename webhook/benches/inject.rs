@@ -13,26 +13,18 @@
 //! target is at most 12). Arguments after `--` are criterion's (a name filter,
 //! `--profile-time 10` to run one case under a profiler).
 
+mod support;
+
 use std::cell::RefCell;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode};
 use serde_json::{json, Value};
-use webhook::config::{Features, NodeInfo};
-use webhook::inject::{self, AdmissionInput, ClusterFacts, Settings};
+use support::hello_pod;
 
 /// The allocator `meshinject` runs with, so that the figures are the server's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn hello_pod() -> Value {
-    json!({
-        "metadata": {"generateName": "hello-7d4f5-", "namespace": "default", "labels": {"app": "hello", "pod-template-hash": "7d4f5"},
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "hello-7d4f5", "controller": true, "uid": "u"}]},
-        "spec": {"containers": [{"name": "hello", "image": "fake.docker.io/google-samples/hello-go-gke:1.0",
-            "ports": [{"name": "http", "containerPort": 80}]}]}
-    })
-}
 
 fn with_env(n: usize) -> Value {
     let mut pod = hello_pod();
@@ -53,50 +45,9 @@ fn with_managed_fields(n: usize) -> Value {
     pod
 }
 
-#[allow(dead_code)]
-#[path = "../tests/support/corpus.rs"]
-mod corpus;
-
-fn settings() -> Settings {
-    let dir = corpus::location();
-    let read = |f: &str| {
-        std::fs::read_to_string(dir.join(f))
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()))
-    };
-    Settings::from_sources(
-        &read("base/config.yaml"),
-        &read("base/values.json"),
-        &read("base/mesh.yaml"),
-        Features::default(),
-    )
-    .expect("corpus configuration loads")
-}
-
-/// One timed injection of a copy of `pod`.
-fn inject_once(settings: &Settings, nodes: &[NodeInfo], pod: &Value) -> Duration {
-    let input = AdmissionInput {
-        pod: pod.clone(),
-        namespace: "default",
-        path: "/inject",
-        revision: "default",
-        cluster: ClusterFacts {
-            nodes: Some(nodes),
-            namespace: None,
-        },
-    };
-    let start = Instant::now();
-    let out = inject::admit(settings, input, &mut Vec::new()).expect("injection succeeds");
-    let elapsed = start.elapsed();
-    std::hint::black_box(out);
-    elapsed
-}
-
 fn main() {
-    let settings = settings();
-    let nodes = [NodeInfo {
-        name: "node-1".into(),
-        kubelet_version: "v1.33.0".into(),
-    }];
+    let settings = support::settings();
+    let nodes = support::nodes();
     let cases = [
         ("hello pod", hello_pod()),
         ("200 env vars", with_env(200)),
@@ -118,7 +69,7 @@ fn main() {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let d = inject_once(&settings, &nodes, pod);
+                    let d = support::admit_timed(&settings, &nodes, pod);
                     recorded.borrow_mut().push(d);
                     total += d;
                 }

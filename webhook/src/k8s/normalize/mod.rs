@@ -15,14 +15,20 @@
 //! Struct fields come out in Go's declaration order, as `json.Marshal` writes them (Istio
 //! stores marshalled containers in the `proxy.istio.io/overrides` annotation). Objects of kinds the schema does not model are left untouched.
 
+mod error;
+#[cfg(test)]
+mod shape_tests;
+mod structs;
 #[cfg(test)]
 mod tests;
 mod yaml;
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
+
+pub use error::NormalizeError;
 
 use super::quantity::{Quantity, QuantityError};
-use super::schema::{schema, Field, Schema, Ty};
+use super::schema::{schema, Schema, Ty};
 use super::time::normalize_rfc3339;
 use yaml::yaml_number_to_string;
 
@@ -36,86 +42,6 @@ pub enum Source {
     /// YAML read with `sigs.k8s.io/yaml` into a typed object (kube-inject input): numbers and
     /// booleans become strings where Go expects a string.
     Yaml,
-}
-
-/// Why a value cannot be decoded into its Go type.
-#[derive(Debug, thiserror::Error)]
-pub enum NormalizeError {
-    /// The requested type is not in the schema.
-    #[error("unknown kubernetes type {0:?}")]
-    UnknownType(String),
-    /// A JSON value of the wrong kind.
-    #[error("{path}: cannot decode {found} into a Go {expected}")]
-    Type {
-        /// Field path, e.g. `spec.containers[0].name`.
-        path: String,
-        /// The Go type expected there.
-        expected: &'static str,
-        /// The JSON kind found.
-        found: &'static str,
-    },
-    /// A number that does not fit the Go integer type.
-    #[error("{path}: number {number} does not fit a Go {expected}")]
-    Range {
-        /// Field path.
-        path: String,
-        /// The number as written.
-        number: String,
-        /// The Go type expected there.
-        expected: &'static str,
-    },
-    /// A malformed resource quantity.
-    #[error("{path}: {source}")]
-    Quantity {
-        /// Field path.
-        path: String,
-        /// What is wrong with the quantity (names the value).
-        #[source]
-        source: QuantityError,
-    },
-    /// A malformed timestamp.
-    #[error("{path}: invalid time {value:?}: {reason}")]
-    Time {
-        /// Field path.
-        path: String,
-        /// The timestamp text.
-        value: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-}
-
-impl NormalizeError {
-    fn path_mut(&mut self) -> Option<&mut String> {
-        match self {
-            NormalizeError::UnknownType(_) => None,
-            NormalizeError::Type { path, .. }
-            | NormalizeError::Range { path, .. }
-            | NormalizeError::Quantity { path, .. }
-            | NormalizeError::Time { path, .. } => Some(path),
-        }
-    }
-
-    /// Puts one step of the path in front, while the error travels up from where it happened
-    /// (paths are built only for errors).
-    fn within(mut self, step: std::fmt::Arguments<'_>) -> NormalizeError {
-        if let Some(path) = self.path_mut() {
-            *path = format!("{step}{path}");
-        }
-        self
-    }
-
-    /// The path as reported: `spec.containers[0].name`, `<root>` for the object itself.
-    fn finish(mut self) -> NormalizeError {
-        if let Some(path) = self.path_mut() {
-            if path.is_empty() {
-                *path = "<root>".to_string();
-            } else if let Some(rest) = path.strip_prefix('.') {
-                *path = rest.to_string();
-            }
-        }
-        self
-    }
 }
 
 /// The schema type Istio's kube-inject decodes an object of this `kind` into, if any.
@@ -158,7 +84,13 @@ pub fn normalize_with(
     let idx = s
         .lookup(type_name)
         .ok_or_else(|| NormalizeError::UnknownType(type_name.to_string()))?;
-    let ctx = Ctx { schema: s, source };
+    let mut ctx = Ctx {
+        schema: s,
+        source,
+        slots: Vec::new(),
+        kept: Vec::new(),
+        order: Vec::new(),
+    };
     ctx.decode_struct(idx, value).map_err(|e| {
         *value = Value::Null;
         e.finish()
@@ -181,6 +113,12 @@ pub fn normalize_object(value: &mut Value, source: Source) -> Result<bool, Norma
 struct Ctx {
     schema: &'static Schema,
     source: Source,
+    /// The field of every key of the structs being decoded, innermost last (see the `structs` module).
+    slots: Vec<u16>,
+    /// Scratch lists of the struct being rebuilt (its entries, their order), kept for their
+    /// allocations.
+    kept: Vec<(String, Value)>,
+    order: Vec<u64>,
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -210,36 +148,6 @@ fn go_name(ty: &Ty) -> &'static str {
     }
 }
 
-/// Go's `omitempty` test on an already-normalised value of type `ty`.
-fn is_empty(ty: &Ty, v: &Value) -> bool {
-    match (ty, v) {
-        (Ty::Struct(_) | Ty::Quantity | Ty::IntOrString | Ty::Time | Ty::Object, _) => false,
-        (_, Value::Null) => true,
-        (Ty::Str, Value::String(s)) => s.is_empty(),
-        (Ty::I32 | Ty::I64, Value::Number(n)) => n.as_i64() == Some(0),
-        (Ty::Bool, Value::Bool(b)) => !b,
-        (Ty::List(_), Value::Array(a)) => a.is_empty(),
-        (Ty::Map(_), Value::Object(m)) => m.is_empty(),
-        _ => false,
-    }
-}
-
-/// Whether Go marshals a field the input did not set (its zero value survives `omitempty`
-/// and `omitzero`): the types whose zero value [`is_empty`] keeps, or any field without
-/// `omitempty`.
-fn zero_emitted(field: &Field) -> bool {
-    let zero_kept = matches!(
-        field.ty,
-        Ty::Struct(_) | Ty::Quantity | Ty::IntOrString | Ty::Time | Ty::Object
-    );
-    !field.omitzero && (zero_kept || !field.omitempty)
-}
-
-/// Whether Go omits a present field whose decoded value is `v`.
-fn omitted(field: &Field, v: &Value) -> bool {
-    (field.omitempty && is_empty(&field.ty, v)) || (field.omitzero && v.is_null())
-}
-
 impl Ctx {
     fn type_err(&self, ty: &Ty, found: &Value) -> NormalizeError {
         NormalizeError::Type {
@@ -249,73 +157,8 @@ impl Ctx {
         }
     }
 
-    /// Decodes `v` in place as struct `idx`: fields in Go's declaration order, unknown and
-    /// omitted fields dropped, unset fields Go emits added with their zero value.
-    fn decode_struct(&self, idx: usize, v: &mut Value) -> Result<(), NormalizeError> {
-        let td = self.schema.get(idx);
-        let entries = match v {
-            Value::Object(m) => m,
-            Value::Null => {
-                *v = Value::Object(Map::new());
-                let Value::Object(m) = v else { unreachable!() };
-                m
-            }
-            other => return Err(self.type_err(&Ty::Struct(idx), other)),
-        };
-        // Decode every present field in place, noting whether the object already has Go's
-        // shape: exact field names in declaration order, nothing to omit, nothing to add.
-        let mut in_shape = true;
-        let mut next = 0;
-        for (key, val) in entries.iter_mut() {
-            let Some((fi, field)) = td.decode_field_from(key, next) else {
-                in_shape = false;
-                continue;
-            };
-            self.decode_value(&field.ty, val)
-                .map_err(|e| e.within(format_args!(".{}", field.json)))?;
-            if in_shape {
-                in_shape = fi >= next
-                    && key == field.json
-                    && !omitted(field, val)
-                    && !td.fields[next..fi].iter().any(zero_emitted);
-                next = fi + 1;
-            }
-        }
-        if in_shape && !td.fields[next..].iter().any(zero_emitted) {
-            return Ok(());
-        }
-        // Rebuild: one slot per field (the last key decoding into a field wins, as in Go),
-        // emitted in declaration order as json.Marshal does.
-        let mut slots: Vec<Option<Option<(String, Value)>>> = vec![None; td.fields.len()];
-        for (key, val) in std::mem::take(entries) {
-            if let Some((fi, field)) = td.decode_field(&key) {
-                let key = if key == field.json {
-                    key
-                } else {
-                    field.json.to_string()
-                };
-                slots[fi] = Some((!omitted(field, &val)).then_some((key, val)));
-            }
-        }
-        for (field, slot) in td.fields.iter().zip(slots) {
-            match slot {
-                Some(Some((key, val))) => {
-                    entries.insert(key, val);
-                }
-                Some(None) => {}
-                None if zero_emitted(field) => {
-                    let mut zero = Value::Null;
-                    self.decode_value(&field.ty, &mut zero)?;
-                    entries.insert(field.json.to_string(), zero);
-                }
-                None => {}
-            }
-        }
-        Ok(())
-    }
-
     /// Decodes `val` (possibly null) in place into `ty`, leaving what Go marshals for it.
-    fn decode_value(&self, ty: &Ty, val: &mut Value) -> Result<(), NormalizeError> {
+    fn decode_value(&mut self, ty: &Ty, val: &mut Value) -> Result<(), NormalizeError> {
         match ty {
             Ty::Str => self.decode_str(ty, val),
             Ty::I32 | Ty::I64 => self.decode_int(ty, val),
@@ -328,6 +171,7 @@ impl Ctx {
                 other => Err(self.type_err(ty, other)),
             },
             Ty::Quantity => match val {
+                Value::String(s) if Quantity::kept_verbatim(s) => Ok(()),
                 Value::Array(_) | Value::Object(_) => Err(self.type_err(ty, val)),
                 _ => {
                     let q =
@@ -451,7 +295,7 @@ impl Ctx {
     }
 
     /// A `runtime.RawExtension` list item: decoded when its kind is known, else kept.
-    fn decode_embedded(&self, val: &mut Value) -> Result<(), NormalizeError> {
+    fn decode_embedded(&mut self, val: &mut Value) -> Result<(), NormalizeError> {
         let kind = val
             .get("kind")
             .and_then(Value::as_str)

@@ -134,47 +134,36 @@ impl Quantity {
 
     /// Go's int64 fast path; returns `None` when Go falls back to arbitrary precision.
     fn fast_path(s: &str, sc: &Scanned<'_>, exponent: i64, format: Format) -> Option<Quantity> {
-        let digits_len = (sc.num.len() + sc.denom.len()) as i64;
-        let (precision, mut scale, pow2) = match format {
-            Format::DecimalExponent | Format::DecimalSI => {
-                (MAX_INT64_FACTORS - digits_len, exponent, 0)
-            }
-            Format::BinarySI => {
-                if exponent >= 0 && sc.denom.is_empty() {
-                    let approx = (exponent as f32 * 3.0 / 10.0) as i64;
-                    (15 - sc.num.len() as i64 - approx - 1, 0, exponent as u32)
-                } else {
-                    (-1, 0, 0)
-                }
-            }
-        };
-        if precision < 0 {
-            return None;
-        }
-        scale -= sc.denom.len() as i64;
-        if scale < -9 {
-            return None;
-        }
-        let shifted = format!("{}{}", sc.num, sc.denom);
-        let value: i64 = shifted.parse().ok()?;
-        let product = i128::from(value) << pow2;
-        if product > i128::from(i64::MAX) {
-            return None;
-        }
-        let canonical_input = match format {
-            Format::BinarySI => exponent % 10 == 0 && (value & 0x07) != 0,
-            _ => scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0'),
-        };
-        let mantissa = Decimal::from_u64(product as u64);
+        let fast = FastPath::of(sc, exponent, format)?;
+        let mantissa = Decimal::from_u64(fast.product);
         Some(Quantity {
             negative: !sc.positive && !mantissa.is_zero(),
             mantissa,
-            exponent: scale,
+            exponent: fast.scale,
             format,
-            cached: canonical_input.then(|| s.to_string()),
+            cached: fast.canonical_input.then(|| s.to_string()),
         })
     }
 
+    /// Whether parsing `s` keeps `s` itself as the printed text, as Go does for input already
+    /// in canonical form (`100m`, `2`, `1Gi`, `0`): then `parse(s)` prints exactly `s`. `false`
+    /// for anything else, including texts whose recomputed form happens to equal them (`128Mi`)
+    /// and invalid ones. Allocation-free, for callers checking that a value is already canonical.
+    pub fn kept_verbatim(s: &str) -> bool {
+        if s.is_empty() {
+            return false;
+        }
+        if s == "0" {
+            return true;
+        }
+        let Some(sc) = scan(s) else {
+            return false;
+        };
+        let Some((_, exponent, format)) = interpret(sc.suffix) else {
+            return false;
+        };
+        FastPath::of(&sc, exponent, format).is_some_and(|f| f.canonical_input)
+    }
     fn zero(format: Format, cached: Option<String>) -> Quantity {
         Quantity {
             negative: false,
@@ -273,6 +262,73 @@ impl Quantity {
         }
         let suffix = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"].get(power)?;
         Some(format!("{}{suffix}", value.to_string_digits()))
+    }
+}
+
+/// What Go's int64 fast path computes from a scanned quantity.
+struct FastPath {
+    /// The integer digits then the fraction digits, as one integer, times `2^exponent` for
+    /// binary-SI suffixes.
+    product: u64,
+    /// The decimal exponent of `product`.
+    scale: i64,
+    /// Whether Go keeps the input text (it is in canonical form).
+    canonical_input: bool,
+}
+
+impl FastPath {
+    /// `None` when Go falls back to arbitrary precision.
+    fn of(sc: &Scanned<'_>, exponent: i64, format: Format) -> Option<FastPath> {
+        let digits_len = (sc.num.len() + sc.denom.len()) as i64;
+        let (precision, mut scale, pow2) = match format {
+            Format::DecimalExponent | Format::DecimalSI => {
+                (MAX_INT64_FACTORS - digits_len, exponent, 0)
+            }
+            Format::BinarySI => {
+                if exponent >= 0 && sc.denom.is_empty() {
+                    let approx = (exponent as f32 * 3.0 / 10.0) as i64;
+                    (15 - sc.num.len() as i64 - approx - 1, 0, exponent as u32)
+                } else {
+                    (-1, 0, 0)
+                }
+            }
+        };
+        if precision < 0 {
+            return None;
+        }
+        scale -= sc.denom.len() as i64;
+        if scale < -9 {
+            return None;
+        }
+        // The digits of `num` then `denom` read as one int64 (Go parses their concatenation).
+        let mut value: i64 = 0;
+        let mut trailing_zeros = 0;
+        for b in sc.num.bytes().chain(sc.denom.bytes()) {
+            let digit = i64::from(b.wrapping_sub(b'0'));
+            if digit > 9 {
+                return None;
+            }
+            value = value.checked_mul(10)?.checked_add(digit)?;
+            trailing_zeros = if b == b'0' { trailing_zeros + 1 } else { 0 };
+        }
+        let leading_zero =
+            sc.num.starts_with('0') || (sc.num.is_empty() && sc.denom.starts_with('0'));
+        if digits_len == 0 {
+            return None;
+        }
+        let product = i128::from(value) << pow2;
+        if product > i128::from(i64::MAX) {
+            return None;
+        }
+        let canonical_input = match format {
+            Format::BinarySI => exponent % 10 == 0 && (value & 0x07) != 0,
+            _ => scale % 3 == 0 && trailing_zeros < 3 && !leading_zero,
+        };
+        Some(FastPath {
+            product: product as u64,
+            scale,
+            canonical_input,
+        })
     }
 }
 

@@ -171,3 +171,50 @@ fn json_values_follow_unmarshal_json() {
     assert!(q(json!(true)).is_err());
     assert!(q(json!({"a": 1})).is_err());
 }
+
+#[test]
+fn kept_verbatim_means_parse_prints_the_text_itself() {
+    let kept = [
+        "0", "1", "2", "100m", "250m", "1Gi", "1025Mi", "7Ki", "1e3", "+100m", "12e6", "999", "1k",
+        "5u", "3n", "01",
+    ];
+    for s in kept {
+        assert!(Quantity::kept_verbatim(s), "{s} is kept");
+        assert_eq!(canon(s), s, "{s}");
+    }
+    // Rewritten, recomputed (even when the result is the same text) or invalid.
+    let not_kept = [
+        "",
+        " 1",
+        "1 ",
+        "2000m",
+        "0.5",
+        "1.0",
+        "128Mi",
+        "1024Mi",
+        "00",
+        "-0",
+        "0m",
+        "1000",
+        "x",
+        "1Zi",
+        "1e",
+        "1.5Gi",
+        "1234567890123456789",
+    ];
+    for s in not_kept {
+        assert!(!Quantity::kept_verbatim(s), "{s} is not kept");
+    }
+    assert_eq!(canon("128Mi"), "128Mi");
+    // Every example in this file agrees with parse.
+    for s in [
+        "2000m", "1024Mi", "0.001T", "1000e-12", "1.5Gi", "3Gi", "100", "1e-3",
+    ] {
+        let q = Quantity::parse(s).unwrap();
+        assert_eq!(
+            Quantity::kept_verbatim(s),
+            q.cached.as_deref() == Some(s),
+            "{s}"
+        );
+    }
+}

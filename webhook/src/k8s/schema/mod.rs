@@ -28,10 +28,13 @@
 //!
 //! Fields of types that are not modelled are `any`; objects of unknown kinds are not touched.
 
+mod lookup;
 mod table;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use lookup::FieldIndex;
 
 /// The Go type of a field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,40 +81,30 @@ pub(crate) struct Field {
     pub strategy: Strategy,
 }
 
+impl Field {
+    /// Whether Go marshals this field when the input did not set it: its zero value survives
+    /// `omitempty` (non-pointer structs, quantities, IntOrStrings, times, embedded objects) or
+    /// the field has no `omitempty`; never with `omitzero`.
+    pub fn zero_emitted(&self) -> bool {
+        let zero_kept = matches!(
+            self.ty,
+            Ty::Struct(_) | Ty::Quantity | Ty::IntOrString | Ty::Time | Ty::Object
+        );
+        !self.omitzero && (zero_kept || !self.omitempty)
+    }
+}
+
 /// One Go struct, with embedded structs flattened in place.
 #[derive(Debug)]
 pub(crate) struct TypeDef {
     pub name: &'static str,
     pub fields: Vec<Field>,
-}
-
-impl TypeDef {
-    /// The field a JSON key selects when strategic merge patch looks it up (exact match).
-    pub fn field(&self, key: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| f.json == key)
-    }
-
-    /// The field (and its index) a JSON key decodes into: an exact match, else Go's
-    /// case-insensitive match.
-    pub fn decode_field(&self, key: &str) -> Option<(usize, &Field)> {
-        let mut fields = self.fields.iter().enumerate();
-        fields
-            .clone()
-            .find(|(_, f)| f.json == key)
-            .or_else(|| fields.find(|(_, f)| f.json.eq_ignore_ascii_case(key)))
-    }
-
-    /// [`TypeDef::decode_field`], trying the exact name from field `hint` on first (keys
-    /// usually come in declaration order, so the next field is the likely one).
-    pub fn decode_field_from(&self, key: &str, hint: usize) -> Option<(usize, &Field)> {
-        let hint = hint.min(self.fields.len());
-        let exact = |fields: &[Field]| fields.iter().position(|f| f.json == key);
-        exact(&self.fields[hint..])
-            .map(|i| i + hint)
-            .or_else(|| exact(&self.fields[..hint]))
-            .map(|i| (i, &self.fields[i]))
-            .or_else(|| self.decode_field(key))
-    }
+    /// Exact-name lookup of `fields`.
+    index: FieldIndex,
+    /// The length of each field's JSON name, for scanning a few fields without loading them.
+    name_lens: Box<[u8]>,
+    /// `zero_before[i]`: how many of the first `i` fields are [`Field::zero_emitted`].
+    zero_before: Box<[u16]>,
 }
 
 /// All modelled types.
@@ -197,7 +190,7 @@ fn parse(text: &'static str) -> Result<Schema, String> {
     for (name, _) in &blocks {
         let mut fields = Vec::new();
         flatten(name, &blocks, &by_name, &mut fields, 0)?;
-        types.push(TypeDef { name, fields });
+        types.push(TypeDef::new(name, fields));
     }
     Ok(Schema { types, by_name })
 }
@@ -383,15 +376,6 @@ mod tests {
         assert_eq!(go("Pod", "metadata"), "ObjectMeta");
         assert_eq!(go("NamespacedName", "Namespace"), "Namespace");
         assert!(!field(s, "NamespacedName", "Name").omitempty);
-    }
-
-    #[test]
-    fn decode_lookup_falls_back_to_case_insensitive() {
-        let s = schema();
-        let env = s.get(s.lookup("EnvVar").unwrap());
-        assert_eq!(env.decode_field("Name").unwrap().1.json, "name");
-        assert!(env.field("Name").is_none());
-        assert!(env.decode_field("nam").is_none());
     }
 
     #[test]
