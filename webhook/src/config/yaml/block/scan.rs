@@ -32,9 +32,14 @@ fn first(at: usize, mask: u64) -> usize {
 /// them (all of U+0080–U+00BF and U+F000–U+FFFF, by the first byte of their UTF-8). Looks at
 /// every byte without stopping early, so that it runs many bytes at a time.
 pub(super) fn has_refused_byte(bytes: &[u8]) -> bool {
-    bytes.iter().fold(false, |found, &b| {
-        found | ((b < 0x20) & (b != b'\n')) | (b == 0x7f) | (b == 0xc2) | (b == 0xef)
-    })
+    let control = |b: u8| (b < 0x20) & (b != b'\n');
+    // Plain ASCII text needs only the first look.
+    bytes
+        .iter()
+        .fold(false, |found, &b| found | control(b) | (b >= 0x7f))
+        && bytes.iter().fold(false, |found, &b| {
+            found | control(b) | (b == 0x7f) | (b == 0xc2) | (b == 0xef)
+        })
 }
 
 /// Whether a line starting at `at` starts with a directive (`%`), a byte-order mark or a
