@@ -212,6 +212,14 @@ async fn two_hundred_concurrent_requests_are_all_answered() {
                     let uid = format!("uid-{i}");
                     let mut pod = hello_pod();
                     pod["metadata"]["labels"]["app"] = json!(format!("app-{i}"));
+                    // Every tenth review is too large to be decided on the async worker
+                    // (over 16 KiB): both paths run side by side.
+                    let padding = if i % 10 == 0 {
+                        "x".repeat(20_000)
+                    } else {
+                        String::new()
+                    };
+                    pod["metadata"]["annotations"] = json!({"example.com/padding": padding});
                     let r = h.review(version, &uid, &pod).await;
                     assert_eq!(r["apiVersion"], version);
                     assert_eq!(r["response"]["uid"], uid.as_str());
@@ -221,6 +229,10 @@ async fn two_hundred_concurrent_requests_are_all_answered() {
                         json!(format!("app-{i}"))
                     );
                     assert_eq!(injected["spec"]["containers"][1]["name"], "istio-proxy");
+                    assert_eq!(
+                        injected["metadata"]["annotations"]["example.com/padding"],
+                        json!(padding)
+                    );
                 })
             })
             .collect();

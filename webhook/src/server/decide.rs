@@ -1,5 +1,5 @@
-//! One AdmissionReview from body to answer, in two steps so that only the engine needs a
-//! blocking thread: [`prepare`] decodes the review and answers what needs no engine (an
+//! One AdmissionReview from body to answer, in two steps so that a large review's engine run
+//! can go to a blocking thread: [`prepare`] decodes the review and answers what needs no engine (an
 //! undecodable body, the no-op responder, no configuration yet, a decision remembered in
 //! [`super::memo`]); otherwise it hands back a [`Job`], whose [`Job::run`] runs the engine,
 //! remembers the decision and encodes the answer.
@@ -158,7 +158,7 @@ pub fn prepare(st: &AppState, body: &[u8], path: &str) -> Step {
 }
 
 impl Job {
-    /// Runs the engine (CPU work: on a blocking thread), remembers and encodes the decision.
+    /// Runs the engine (CPU work), remembers and encodes the decision.
     pub fn run(self, st: &AppState) -> Outcome {
         let Job {
             req,
