@@ -10,21 +10,18 @@
 use std::time::Duration;
 
 use criterion::Criterion;
-use serde_json::{json, Value};
+use serde_json::Value;
 use webhook::config::yaml::parse_yaml;
-use webhook::config::Features;
 use webhook::inject::Settings;
-use webhook::template::{
-    mesh_config_to_go, object_meta_to_go, pod_spec_to_go, proxy_config_to_go, type_meta_to_go,
-};
 
 /// The allocator `meshinject` runs with, so that the figures are the server's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[allow(dead_code)]
-#[path = "../tests/support/corpus.rs"]
-mod corpus;
+mod support;
+
+use support::template_data::{kube_inject_data, Options};
 
 /// The corpus inputs rendered, each with its case name.
 const INPUTS: &[(&str, &str)] = &[
@@ -35,45 +32,18 @@ const INPUTS: &[(&str, &str)] = &[
     ("pod", "pod.yaml"),
 ];
 
-fn read(path: &std::path::Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn yaml(path: &std::path::Path) -> Value {
-    let text = read(path);
-    let first = text.split("\n---").next().unwrap_or_default();
-    parse_yaml(first).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The `sidecar` template's output for the workload in `file` (its pod template, or itself
-/// when it is a Pod), with the data kube-inject gives the template.
+/// The `sidecar` template's output for the workload in `file`, with the data kube-inject
+/// gives the template.
 fn rendered(settings: &Settings, dir: &std::path::Path, file: &str) -> String {
-    let input = yaml(&dir.join("cases").join(file));
-    let pod = if input["kind"] == "Pod" {
-        &input
-    } else {
-        &input["spec"]["template"]
-    };
-    let mesh = yaml(&dir.join("base/mesh-effective.yaml"));
-    let values: Value =
-        serde_json::from_str(&read(&dir.join("base/values.json"))).expect("values.json is JSON");
-    let data = json!({
-        "TypeMeta": type_meta_to_go(&json!({"kind": input["kind"], "apiVersion": input["apiVersion"]})),
-        "DeploymentMeta": {"Name": input["metadata"]["name"], "Namespace": "default"},
-        "ObjectMeta": object_meta_to_go(&pod["metadata"]),
-        "Spec": pod_spec_to_go(&pod["spec"]),
-        "ProxyConfig": proxy_config_to_go(&mesh["defaultConfig"]),
-        "MeshConfig": mesh_config_to_go(&mesh),
-        "Values": values,
-        "Revision": "default",
-        "NativeSidecars": false,
-        "ProxyImage": "gcr.io/istio-testing/proxyv2:latest",
-        "ProxyInitImage": "gcr.io/istio-testing/proxyv2:latest",
-        "ProxyUID": 1337,
-        "ProxyGID": 1337,
-        "InboundTrafficPolicyMode": "",
-        "CompliancePolicy": "",
-    });
+    let data = kube_inject_data(
+        dir,
+        file,
+        Options {
+            namespace: "default",
+            revision: "default",
+            native_sidecars: false,
+        },
+    );
     settings
         .templates
         .render("sidecar", &data)
@@ -81,14 +51,8 @@ fn rendered(settings: &Settings, dir: &std::path::Path, file: &str) -> String {
 }
 
 fn main() {
-    let dir = corpus::location();
-    let settings = Settings::from_sources(
-        &read(&dir.join("base/config.yaml")),
-        &read(&dir.join("base/values.json")),
-        &read(&dir.join("base/mesh.yaml")),
-        Features::default(),
-    )
-    .expect("corpus configuration loads");
+    let dir = support::corpus::location();
+    let settings = support::settings();
     let texts: Vec<(&str, String)> = INPUTS
         .iter()
         .map(|(name, file)| (*name, rendered(&settings, &dir, file)))

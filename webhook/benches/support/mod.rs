@@ -1,6 +1,6 @@
 //! What the benchmarks share: Istio's injector settings from the conformance corpus
 //! (`$MESH_INJECT_CORPUS`, default `../shared/conformance/inject` beside the repository), the
-//! plain `hello` pod and one admission of a pod.
+//! plain `hello` pod, one admission of a pod and the data kube-inject gives the templates.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,11 @@ use webhook::inject::{self, AdmissionInput, ClusterFacts, Outcome, Settings};
 
 #[allow(dead_code)]
 #[path = "../../tests/support/corpus.rs"]
-mod corpus;
+pub mod corpus;
+
+#[allow(dead_code)]
+#[path = "../../tests/support/template_data.rs"]
+pub mod template_data;
 
 /// The settings of the corpus's base case.
 pub fn settings() -> Settings {

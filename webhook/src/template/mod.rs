@@ -76,8 +76,6 @@ mod typed;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_corpus;
-#[cfg(test)]
 mod tests_data;
 
 use crate::config::proto::schema::{MESH_CONFIG, PROXY_CONFIG};

@@ -6,6 +6,7 @@
 
 pub mod corpus;
 pub mod pods;
+pub mod template_data;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -2,15 +2,13 @@
 //! parses, and the `sidecar` template rendered for the plain `hello` Deployment yields the
 //! `istio-init` arguments of Istio's golden output.
 
-use super::*;
-use crate::corpus;
-use serde_json::{json, Value as J};
-use std::path::Path;
+mod support;
 
-fn load_yaml(path: &Path) -> J {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use serde_json::Value as J;
+use std::path::Path;
+use support::corpus;
+use support::template_data::{kube_inject_data, load_yaml, Options};
+use webhook::template::Templates;
 
 fn config_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = vec![dir.join("base/config.yaml")];
@@ -44,34 +42,6 @@ fn every_corpus_template_parses() {
     assert!(count >= 8 * 18, "parsed only {count} templates");
 }
 
-/// The template data Istio builds for the `hello` Deployment under kube-inject.
-fn hello_data(dir: &Path) -> J {
-    let input = load_yaml(&dir.join("cases/hello.yaml"));
-    let pod = &input["spec"]["template"];
-    let mesh = load_yaml(&dir.join("base/mesh-effective.yaml"));
-    let values: J = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("base/values.json")).expect("values.json"),
-    )
-    .expect("values.json is JSON");
-    json!({
-        "TypeMeta": type_meta_to_go(&json!({"kind": input["kind"], "apiVersion": input["apiVersion"]})),
-        "DeploymentMeta": {"Name": input["metadata"]["name"], "Namespace": ""},
-        "ObjectMeta": object_meta_to_go(&pod["metadata"]),
-        "Spec": pod_spec_to_go(&pod["spec"]),
-        "ProxyConfig": proxy_config_to_go(&mesh["defaultConfig"]),
-        "MeshConfig": mesh_config_to_go(&mesh),
-        "Values": values,
-        "Revision": "",
-        "NativeSidecars": true,
-        "ProxyImage": "gcr.io/istio-testing/proxyv2:latest",
-        "ProxyInitImage": "gcr.io/istio-testing/proxyv2:latest",
-        "ProxyUID": 1337,
-        "ProxyGID": 1337,
-        "InboundTrafficPolicyMode": "",
-        "CompliancePolicy": "",
-    })
-}
-
 fn init_container<'a>(pod_spec: &'a J, name: &str) -> &'a J {
     pod_spec["initContainers"]
         .as_array()
@@ -89,7 +59,18 @@ fn sidecar_template_renders_hello_like_istio() {
         .expect("sidecar template");
     t.parse("sidecar", src).expect("sidecar parses");
     let out = t
-        .render("sidecar", &hello_data(&dir))
+        .render(
+            "sidecar",
+            &kube_inject_data(
+                &dir,
+                "hello.yaml",
+                Options {
+                    namespace: "",
+                    revision: "",
+                    native_sidecars: true,
+                },
+            ),
+        )
         .expect("sidecar renders");
     let rendered: J = serde_saphyr::from_str(&out).unwrap_or_else(|e| panic!("{e}:\n{out}"));
     let golden_text =
