@@ -18,7 +18,11 @@ pub mod template_data;
 
 /// The settings of the corpus's base case.
 pub fn settings() -> Settings {
-    let dir = corpus::location();
+    settings_in(&corpus::location())
+}
+
+/// The settings of the base case of the corpus in `dir`.
+pub fn settings_in(dir: &std::path::Path) -> Settings {
     let read = |f: &str| {
         std::fs::read_to_string(dir.join(f))
             .unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()))
