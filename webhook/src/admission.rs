@@ -148,9 +148,6 @@ pub fn encode(api_version: Option<&str>, uid: &str, answer: &Answer) -> Vec<u8> 
     out
 }
 
-/// Looks a Namespace object up by name.
-pub type NamespaceOf<'a> = &'a (dyn Fn(&str) -> Option<Value> + Sync);
-
 /// What the cluster knows that shapes an injection, as seen by one request.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
@@ -161,8 +158,8 @@ pub struct Context<'a> {
     pub revision: &'a str,
     /// Nodes and their kubelet versions, when watched and synced.
     pub nodes: Option<&'a [NodeInfo]>,
-    /// Looks up a Namespace object by name (OpenShift only).
-    pub namespace_of: Option<NamespaceOf<'a>>,
+    /// The pod's Namespace object, when looked up (OpenShift only).
+    pub namespace_object: Option<&'a Value>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -213,7 +210,8 @@ pub fn pod_namespace(req: &Request) -> &str {
     }
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+/// The message a panic was raised with.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
@@ -236,7 +234,6 @@ pub fn review(req: Request, ctx: Context<'_>) -> Decision {
         };
     };
     let pod_name = potential_pod_name(&pod);
-    let ns_object = ctx.namespace_of.and_then(|lookup| lookup(&namespace));
     let revision = if ctx.revision.is_empty() {
         "default"
     } else {
@@ -251,7 +248,7 @@ pub fn review(req: Request, ctx: Context<'_>) -> Decision {
             revision,
             cluster: ClusterFacts {
                 nodes: ctx.nodes,
-                namespace: ns_object.as_ref(),
+                namespace: ctx.namespace_object,
             },
         };
         inject::admit(ctx.settings, input, &mut warnings)

@@ -6,9 +6,11 @@
 //! - the key: the pod (`request.object`, as serialised JSON: equal bytes are the same object
 //!   with its fields in the same order), `request.namespace`, the URL path, the revision
 //!   served, and the pod's Namespace object when one is looked up (OpenShift);
-//! - the epoch: the configuration in force (the `Settings` snapshot, by identity: each
-//!   change is a new one) and the node list (by content). A request under another epoch
-//!   empties the memo; a decision is only stored under the epoch it was computed in.
+//! - the epoch: the configuration in force (by its generation: each change is a new, larger
+//!   one) and the node list (by content). A request under a newer configuration or another
+//!   node list empties the memo; one under an older configuration (it read the configuration
+//!   just before a change) leaves it alone; a decision is only stored under the epoch it was
+//!   computed in.
 //!
 //! The caller uses the memo only when no template calls a function whose result can change
 //! for the same arguments ([`crate::template::Templates::deterministic`]), and only stores
@@ -17,19 +19,19 @@
 //! and no single entry over a sixteenth of the budget.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 use crate::admission::Decision;
 use crate::config::NodeInfo;
-use crate::inject::Settings;
 use crate::metrics::{FailureReason, Verdict};
 
 /// What every decision in the memo was computed under.
 #[derive(Debug, Clone, Copy)]
 pub struct Epoch<'a> {
-    pub settings: &'a Arc<Settings>,
+    /// The generation of the configuration in force ([`crate::watch::Loaded::generation`]).
+    pub generation: u64,
     pub nodes: Option<&'a Arc<Vec<NodeInfo>>>,
 }
 
@@ -77,7 +79,8 @@ pub struct Memo {
 
 #[derive(Debug, Default)]
 struct Inner {
-    settings: Weak<Settings>,
+    /// The configuration generation of the decisions held (0: none yet).
+    generation: u64,
     nodes: Option<Arc<Vec<NodeInfo>>>,
     entries: HashMap<Arc<[u8]>, Slot>,
     /// Entries by last use, oldest first.
@@ -120,20 +123,24 @@ fn size(key: &[u8], d: &Decision) -> usize {
 impl Inner {
     /// Whether the memo holds decisions of `epoch`.
     fn is(&self, epoch: &Epoch<'_>) -> bool {
-        std::ptr::eq(self.settings.as_ptr(), Arc::as_ptr(epoch.settings))
-            && same_nodes(self.nodes.as_ref(), epoch.nodes)
+        self.generation == epoch.generation && same_nodes(self.nodes.as_ref(), epoch.nodes)
     }
 
-    /// Moves to `epoch`, forgetting every decision of another one.
-    fn enter(&mut self, epoch: &Epoch<'_>) {
+    /// Moves to `epoch`, forgetting every decision of another one; `false` (and nothing
+    /// forgotten) when `epoch`'s configuration is older than the one held.
+    fn enter(&mut self, epoch: &Epoch<'_>) -> bool {
+        if epoch.generation < self.generation {
+            return false;
+        }
         if !self.is(epoch) {
             self.entries.clear();
             self.lru.clear();
             self.bytes = 0;
-            self.settings = Arc::downgrade(epoch.settings);
+            self.generation = epoch.generation;
         }
         // Equal node lists: keep the newer one, so the next check is a pointer comparison.
         self.nodes = epoch.nodes.cloned();
+        true
     }
 
     fn touch(&mut self, key: &[u8]) -> Option<&Slot> {
@@ -170,7 +177,9 @@ impl Memo {
     /// The decision remembered for `key` under `epoch`.
     pub fn get(&self, epoch: &Epoch<'_>, key: &[u8]) -> Option<Decision> {
         let mut inner = self.lock();
-        inner.enter(epoch);
+        if !inner.enter(epoch) {
+            return None;
+        }
         inner.touch(key).map(|s| s.decision.clone())
     }
 
@@ -219,13 +228,7 @@ impl Memo {
 mod tests {
     use super::*;
     use crate::admission::Answer;
-    use crate::config::Features;
     use serde_json::json;
-
-    fn settings() -> Arc<Settings> {
-        let config = "policy: enabled\ntemplates:\n  sidecar: |\n    metadata: {}\n";
-        Arc::new(Settings::from_sources(config, "{}", "", Features::default()).unwrap())
-    }
 
     fn decision(patch: &str) -> Decision {
         Decision {
@@ -270,14 +273,13 @@ mod tests {
 
     #[test]
     fn gives_back_what_was_stored_under_the_same_epoch_only() {
-        let (s1, s2) = (settings(), settings());
         let nodes = Arc::new(vec![NodeInfo {
             name: "n".into(),
             kubelet_version: "v1.33.0".into(),
         }]);
         let memo = Memo::new(1 << 20);
         let e1 = Epoch {
-            settings: &s1,
+            generation: 1,
             nodes: Some(&nodes),
         };
         let k = key("/inject", "default", "ns", None, &pod("a"));
@@ -290,7 +292,7 @@ mod tests {
         // The same node list in a new snapshot is the same epoch.
         let same_nodes = Arc::new((*nodes).clone());
         let e1b = Epoch {
-            settings: &s1,
+            generation: 1,
             nodes: Some(&same_nodes),
         };
         assert!(memo.get(&e1b, &k).is_some());
@@ -301,13 +303,13 @@ mod tests {
             kubelet_version: "v1.27.0".into(),
         }]);
         let e_nodes = Epoch {
-            settings: &s1,
+            generation: 1,
             nodes: Some(&newer),
         };
         assert!(memo.get(&e_nodes, &k).is_none());
         memo.put(&e_nodes, k.clone(), &decision("[2]"));
         let e2 = Epoch {
-            settings: &s2,
+            generation: 2,
             nodes: Some(&newer),
         };
         assert!(memo.get(&e2, &k).is_none());
@@ -316,13 +318,22 @@ mod tests {
         // A decision computed under an epoch no longer in force is not stored.
         memo.put(&e_nodes, k.clone(), &decision("[3]"));
         assert!(memo.get(&e2, &k).is_none());
+
+        // A request that read the older configuration just before the change neither finds
+        // nor forgets the newer decisions.
+        memo.put(&e2, k.clone(), &decision("[4]"));
+        assert!(memo.get(&e_nodes, &k).is_none());
+        memo.put(&e_nodes, k.clone(), &decision("[5]"));
+        assert_eq!(
+            memo.get(&e2, &k).unwrap().answer,
+            Answer::Patch(b"[4]".to_vec())
+        );
     }
 
     #[test]
     fn stays_within_its_budget_dropping_the_least_recently_used() {
-        let s = settings();
         let e = Epoch {
-            settings: &s,
+            generation: 1,
             nodes: None,
         };
         let memo = Memo::new(8 * 1024);
@@ -354,9 +365,8 @@ mod tests {
 
     #[test]
     fn does_not_store_panics_or_not_ready() {
-        let s = settings();
         let e = Epoch {
-            settings: &s,
+            generation: 1,
             nodes: None,
         };
         let memo = Memo::new(1 << 20);

@@ -56,7 +56,7 @@ stays in force, the error is logged with its key and counted in
 meshinject_config_reload_errors_total.
 
 Runtime:
-  --workers N                injections run at once (default: CPU count)
+  --workers N                injections run at once, 1 to 256 (default: CPU count)
   --memo-mib N               memory for remembered decisions (default 8; 0: off).
                              A review whose pod, namespace, path and cluster
                              facts equal an earlier one's under the same
@@ -211,8 +211,8 @@ impl Options {
                     o.workers = v
                         .parse::<usize>()
                         .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| invalid(format!("{v:?} is not a positive number")))?;
+                        .filter(|n| (1..=256).contains(n))
+                        .ok_or_else(|| invalid(format!("{v:?} is not a number from 1 to 256")))?;
                 }
                 "--memo-mib" => {
                     let v = value()?;
@@ -338,6 +338,16 @@ mod tests {
             parse("--self-signed --port"),
             Err(OptionsError::MissingValue(_))
         ));
+        for workers in ["0", "257", "-1", "many"] {
+            assert!(
+                matches!(
+                    parse(&format!("--self-signed --workers {workers}")),
+                    Err(OptionsError::Invalid { .. })
+                ),
+                "--workers {workers}"
+            );
+        }
+        assert_eq!(parse("--self-signed --workers 256").unwrap().workers, 256);
         assert!(matches!(parse("--help"), Err(OptionsError::Help)));
     }
 }

@@ -5,9 +5,9 @@
 //! The admission handler checks the request at the edges as Istio does
 //! (size, emptiness, Content-Type), then has [`super::decide`] answer it,
 //! at most `workers` engine runs at a time: a small review (up to 16 KiB,
-//! an engine run of about 2 ms at most) on the async worker
-//! that read it, a larger one on a blocking thread, so that a long engine
-//! run does not stall the workers that keep connections moving.
+//! an engine run of about 2 ms at most) on the async worker that read it
+//! while all but one worker are free, otherwise on a blocking thread, so
+//! that engine runs never hold every worker that keeps connections moving.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +45,8 @@ pub struct AppState {
     pub revision: String,
     /// Bounds concurrent engine runs.
     pub engine: Arc<Semaphore>,
+    /// Bounds the engine runs on the async workers (the others go to blocking threads).
+    pub inline: Semaphore,
     /// Decisions of earlier reviews, given again to identical ones.
     pub memo: Memo,
     /// Answer every review "allowed" without running the engine (the
@@ -221,22 +223,25 @@ async fn inject(State(st): State<Arc<AppState>>, req: Request) -> Response {
             "invalid Content-Type, want `application/json`",
         );
     }
-    // A small review is decided here, on the async worker: its engine run takes a few
-    // hundred microseconds, and handing it to a blocking thread costs more than that (a
-    // thread wake-up each way, and the pod's memory, decoded here, freed on another core;
-    // measured: distinct hello pods at concurrency 16 took about 1.4 times the server CPU
-    // that way). Engine runs stay bounded by the same permits as the blocking ones.
+    // A small review is decided here, on the async worker that read it, when one of the
+    // inline slots is free (all workers but one): its engine run takes a few hundred
+    // microseconds, and handing it to a blocking thread costs more than that (a thread
+    // wake-up each way, and the pod's memory, decoded here, freed on another core; measured:
+    // distinct hello pods at concurrency 16 took about 1.4 times the server CPU that way).
     let out = if body.len() <= INLINE_BYTES {
         match decide::prepare(&st, &body, &path) {
             Step::Done(out) => out,
-            Step::Engine(job) => {
-                let _permit = st
-                    .engine
-                    .acquire()
-                    .await
-                    .expect("the engine semaphore is never closed");
-                job.run(&st)
-            }
+            Step::Engine(job) => match st.inline.try_acquire() {
+                Ok(_inline) => {
+                    let _permit = st
+                        .engine
+                        .acquire()
+                        .await
+                        .expect("the engine semaphore is never closed");
+                    job.run(&st)
+                }
+                Err(_) => on_engine(&st, move |st| job.run(st)).await,
+            },
         }
     } else {
         let path = path.clone();
@@ -282,8 +287,8 @@ async fn on_engine(
     });
     match task.await {
         Ok(out) => out,
-        // A panic outside the engine's own guard (decode or encode).
-        Err(e) => decide::panicked(&e),
+        // A panic the guards in `decide` did not catch (in decoding the body).
+        Err(e) => decide::panicked(None, "", &e),
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod files;
 pub mod kube;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
@@ -31,11 +32,16 @@ pub struct RawConfig {
 #[derive(Debug)]
 pub struct Loaded {
     pub settings: Arc<Settings>,
+    /// Counts the configurations loaded in this process: a later one has a larger number.
+    pub generation: u64,
     pub raw: RawConfig,
     /// Where it came from (`files /etc/istio/inject`, `configmap istio-system/…`).
     pub source: String,
     pub loaded_at: SystemTime,
 }
+
+/// Configurations loaded so far, by every store of the process.
+static GENERATIONS: AtomicU64 = AtomicU64::new(0);
 
 /// The last refused change.
 #[derive(Debug, Clone)]
@@ -96,6 +102,7 @@ impl ConfigStore {
             Ok(settings) => {
                 let loaded = Arc::new(Loaded {
                     settings: Arc::new(settings),
+                    generation: GENERATIONS.fetch_add(1, Ordering::Relaxed) + 1,
                     raw,
                     source: source.to_string(),
                     loaded_at: SystemTime::now(),
