@@ -78,13 +78,6 @@ impl Running {
     }
 }
 
-/// How many engine runs may go on the async workers at once: all but one of them, so that one
-/// is always free for accepting, handshakes, probes and watches (one on a one-worker runtime).
-fn inline_runs() -> usize {
-    let workers = tokio::runtime::Handle::current().metrics().num_workers();
-    workers.saturating_sub(1).max(1)
-}
-
 async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
     TcpListener::bind(addr)
         .await
@@ -204,7 +197,6 @@ pub async fn start(opts: Options, features: Features) -> Result<Running, ServeEr
         metrics,
         revision: opts.revision.clone(),
         engine: Arc::new(Semaphore::new(opts.workers)),
-        inline: Semaphore::new(inline_runs()),
         memo: memo::Memo::new(opts.memo_mib << 20),
         noop: opts.noop,
         needs_nodes,
