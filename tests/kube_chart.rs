@@ -81,7 +81,18 @@ fn deployment_runs_the_server_hardened() {
             "meshinject",
             "--service-namespace",
             "mesh-system",
+            "--shutdown-delay",
+            "5",
+            "--drain-timeout",
+            "10",
         ]
+    );
+    // Not ready and still answering, then draining: all within the grace period.
+    assert!(
+        5 + 10
+            < pod["terminationGracePeriodSeconds"]
+                .as_i64()
+                .expect("grace period")
     );
     assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/healthz");
     assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/readyz");

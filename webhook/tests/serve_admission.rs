@@ -311,6 +311,46 @@ async fn shutdown_finishes_the_request_in_flight_and_stops_accepting() {
     .expect("test within its time limit");
 }
 
+/// With `--shutdown-delay`, a replica told to stop first fails `/readyz` while it keeps
+/// accepting and answering (so that the API server, still sending to it until its endpoint
+/// is removed, gets answers), then stops accepting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_delay_keeps_answering_while_not_ready() {
+    tokio::time::timeout(LIMIT, async {
+        let Some(h) = start(Features::default(), |o| {
+            o.shutdown_delay = Duration::from_millis(1500)
+        })
+        .await
+        else {
+            return;
+        };
+        let (addr, monitoring) = (h.running.https_addr, h.running.monitoring_addr);
+        assert_eq!(http_get(monitoring, "/readyz").await.0, 200);
+        let started = std::time::Instant::now();
+        let stopping = tokio::spawn(h.running.shutdown());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(http_get(monitoring, "/readyz").await.0, 503);
+        let mut c = Conn::open(addr, h.client.clone(), "localhost").await;
+        let (status, body) = c
+            .post(
+                "/inject",
+                Some("application/json"),
+                review_body(V1, "during-delay", &hello_pod()),
+            )
+            .await;
+        assert_patched_review(status, &body, "during-delay");
+        drop(c);
+        stopping.await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(1500));
+        assert!(
+            tokio::net::TcpStream::connect(addr).await.is_err(),
+            "no new connections after the delay"
+        );
+    })
+    .await
+    .expect("test within its time limit");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http2_clients_multiplex_reviews_on_one_connection() {
     use http_body_util::{BodyExt, Full};

@@ -59,15 +59,21 @@ pub struct Running {
     /// The CA of `--self-signed` (PEM).
     pub ca_pem: Option<String>,
     shutdown: watch::Sender<bool>,
+    shutdown_delay: std::time::Duration,
     servers: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
 }
 
 impl Running {
-    /// Stops accepting, lets connections in flight finish (up to the drain
-    /// timeout), stops the watches.
+    /// Turns `/readyz` to failing, keeps serving for the shutdown delay, then
+    /// stops accepting, lets connections in flight finish (up to the drain
+    /// timeout) and stops the watches.
     pub async fn shutdown(self) {
         self.state.shutting_down.store(true, Ordering::Relaxed);
+        if !self.shutdown_delay.is_zero() {
+            tracing::info!(delay = ?self.shutdown_delay, "not ready; serving until the delay ends");
+            tokio::time::sleep(self.shutdown_delay).await;
+        }
         let _ = self.shutdown.send(true);
         for s in self.servers {
             let _ = s.await;
@@ -234,6 +240,7 @@ pub async fn start(opts: Options, features: Features) -> Result<Running, ServeEr
         certs,
         ca_pem,
         shutdown,
+        shutdown_delay: opts.shutdown_delay,
         servers,
         background,
     })

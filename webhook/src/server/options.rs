@@ -63,8 +63,12 @@ Runtime:
                              configuration gets that decision again (a
                              ReplicaSet's pods arrive identical); not used
                              when a template calls env or call
-  --drain-timeout SECS       on SIGTERM/SIGINT, how long connections in flight
-                             may take to finish (default 10)
+  --shutdown-delay SECS      on SIGTERM/SIGINT, how long to keep serving with
+                             /readyz failing before closing the listener, so
+                             that the API server stops picking this replica
+                             first (default 0)
+  --drain-timeout SECS       then, how long connections in flight may take to
+                             finish (default 10)
   --log-json                 JSON log lines (default: text)
   --log-level FILTER         tracing filter (default info, or $RUST_LOG)
 
@@ -98,6 +102,8 @@ pub struct Options {
     /// Memory for remembered decisions, in MiB (0: none are kept).
     pub memo_mib: usize,
     pub drain_timeout: Duration,
+    /// How long to keep serving, not ready, after a shutdown signal.
+    pub shutdown_delay: Duration,
     pub log_json: bool,
     pub log_level: Option<String>,
     /// Hidden: answer every review "allowed" without injecting (benchmark floor).
@@ -128,6 +134,7 @@ impl Default for Options {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             memo_mib: 8,
             drain_timeout: Duration::from_secs(10),
+            shutdown_delay: Duration::ZERO,
             log_json: false,
             log_level: None,
             noop: false,
@@ -206,6 +213,7 @@ impl Options {
                 "--kubeconfig" => o.kubeconfig = Some(value()?.into()),
                 "--reload-interval" => o.reload_interval = seconds(&value()?).map_err(invalid)?,
                 "--drain-timeout" => o.drain_timeout = seconds(&value()?).map_err(invalid)?,
+                "--shutdown-delay" => o.shutdown_delay = seconds(&value()?).map_err(invalid)?,
                 "--workers" => {
                     let v = value()?;
                     o.workers = v
@@ -302,6 +310,10 @@ mod tests {
         assert_eq!(o.mesh_configmap(), "istio-canary");
         assert_eq!(o.reload_interval, Duration::from_millis(500));
         assert_eq!(o.memo_mib, 8);
+        assert_eq!(o.shutdown_delay, Duration::ZERO);
+        let o = parse("--self-signed --shutdown-delay 5 --drain-timeout=2.5").unwrap();
+        assert_eq!(o.shutdown_delay, Duration::from_secs(5));
+        assert_eq!(o.drain_timeout, Duration::from_millis(2500));
         assert_eq!(parse("--self-signed --memo-mib 0").unwrap().memo_mib, 0);
         assert!(matches!(
             parse("--self-signed --memo-mib lots"),
