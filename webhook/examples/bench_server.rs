@@ -11,7 +11,9 @@
 //! each concurrency level (one connection per client, requests back to
 //! back) and reports requests per second, p50 and p99 latency, the
 //! server's peak RSS (VmHWM) and the CPU time server and client spent per
-//! request (from /proc: steadier than throughput on a shared machine).
+//! request (from /proc: steadier than throughput on a shared machine), and
+//! the share of the machine's CPU time the hypervisor gave other guests
+//! meanwhile (steal, from /proc/stat: how disturbed the figures are).
 //!
 //! Three runs, each against a fresh server: `inject`, every request the
 //! same hello pod (as a ReplicaSet's pods arrive); `inject-distinct`, every
@@ -99,6 +101,22 @@ fn cpu_time(pid: &str) -> Duration {
         .filter_map(|x| x.parse().ok())
         .collect();
     Duration::from_millis(f.iter().sum::<u64>() * 10)
+}
+
+/// The machine's CPU time so far, all of it and the part stolen by the hypervisor (other
+/// guests), in USER_HZ ticks, from the `cpu` line of /proc/stat.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    (f.iter().sum(), f.get(7).copied().unwrap_or(0))
 }
 
 struct Server {
@@ -199,6 +217,8 @@ struct Phase {
     /// CPU time per measured request: server, client.
     server_cpu: Duration,
     client_cpu: Duration,
+    /// Share of the machine's CPU time stolen by other guests while measuring.
+    steal: f64,
 }
 
 struct Load {
@@ -219,11 +239,14 @@ async fn run_phase(load: &Load, concurrency: usize) -> Phase {
         let pid = load.server_pid.clone();
         tokio::spawn(async move {
             tokio::time::sleep_until(start.into()).await;
-            let before = (cpu_time(&pid), cpu_time("self"));
+            let before = (cpu_time(&pid), cpu_time("self"), machine_ticks());
             tokio::time::sleep_until(end.into()).await;
+            let (total, stolen) = machine_ticks();
             (
                 cpu_time(&pid).saturating_sub(before.0),
                 cpu_time("self").saturating_sub(before.1),
+                stolen.saturating_sub(before.2 .1) as f64
+                    / total.saturating_sub(before.2 .0).max(1) as f64,
             )
         })
     };
@@ -264,7 +287,7 @@ async fn run_phase(load: &Load, concurrency: usize) -> Phase {
     for t in tasks {
         all.extend(t.await.unwrap());
     }
-    let (server_cpu, client_cpu) = cpu.await.unwrap();
+    let (server_cpu, client_cpu, steal) = cpu.await.unwrap();
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
     let n = all.len().max(1) as u32;
@@ -274,6 +297,7 @@ async fn run_phase(load: &Load, concurrency: usize) -> Phase {
         p99: pct(0.99),
         server_cpu: server_cpu / n,
         client_cpu: client_cpu / n,
+        steal,
     }
 }
 
@@ -404,13 +428,14 @@ fn main() {
             let p = rt.block_on(run_phase(&load, c));
             println!(
                 "{label:<16} c={c:<3} {:>7.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  \
-                 peak RSS {:>5.1} MiB  CPU/req server {:>4.0} us client {:>4.0} us",
+                 peak RSS {:>5.1} MiB  CPU/req server {:>4.0} us client {:>4.0} us  steal {:>3.0}%",
                 p.rps,
                 p.p50.as_secs_f64() * 1e3,
                 p.p99.as_secs_f64() * 1e3,
                 server.peak_rss_mib(),
                 p.server_cpu.as_secs_f64() * 1e6,
                 p.client_cpu.as_secs_f64() * 1e6,
+                p.steal * 100.0,
             );
             row.push(p.rps);
         }
