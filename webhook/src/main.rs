@@ -140,6 +140,9 @@ fn kube_inject_cmd(args: &[String]) -> Result<()> {
     }
     let settings = Settings::from_sources(&config, &values, &mesh, features)
         .context("loading the injection configuration")?;
+    for d in settings.injector.doubts() {
+        eprintln!("meshinject: warning: {d}");
+    }
     let input = if input_path == "-" {
         let mut s = String::new();
         std::io::stdin()

@@ -114,6 +114,36 @@ impl InjectorConfig {
         Ok(cfg)
     }
 
+    /// What is valid but almost certainly not meant, one sentence each: a policy other than
+    /// `enabled`/`disabled` (injection off unless a pod asks for it), no templates, default
+    /// templates naming no template or alias.
+    pub fn doubts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let InjectionPolicy::Invalid(p) = &self.policy {
+            out.push(format!(
+                "{CONFIG_KEY}.policy {p:?} is neither \"enabled\" nor \"disabled\": pods are not injected unless they ask for it"
+            ));
+        }
+        if self.templates.is_empty() {
+            out.push(format!(
+                "{CONFIG_KEY}.templates is empty: every injection will fail"
+            ));
+        }
+        for name in &self.default_templates {
+            let known = self.templates.contains_key(name)
+                || self
+                    .aliases
+                    .get(name)
+                    .is_some_and(|names| names.iter().all(|n| self.templates.contains_key(n)));
+            if !known && !self.templates.is_empty() {
+                out.push(format!(
+                    "{CONFIG_KEY}.defaultTemplates names {name:?}, which is no template: injections without an inject.istio.io/templates annotation will fail"
+                ));
+            }
+        }
+        out
+    }
+
     /// The template names to render for a pod: the `inject.istio.io/templates` annotation
     /// (comma-separated, trimmed) when given, else `defaultTemplates`; each name that is an
     /// alias is replaced by its expansion.
@@ -197,6 +227,36 @@ fn selectors(v: &Value, path: &str) -> Result<Vec<LabelSelector>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doubts_name_what_would_quietly_stop_injection() {
+        let ok = InjectorConfig::parse("policy: enabled\ntemplates:\n  sidecar: 'x: 1'\n").unwrap();
+        assert!(ok.doubts().is_empty(), "{:?}", ok.doubts());
+        let typo =
+            InjectorConfig::parse("policy: Enabled\ntemplates:\n  sidecar: 'x: 1'\n").unwrap();
+        assert_eq!(typo.doubts().len(), 1);
+        assert!(
+            typo.doubts()[0].contains("\"Enabled\""),
+            "{:?}",
+            typo.doubts()
+        );
+        let empty = InjectorConfig::parse("policy: enabled\n").unwrap();
+        assert_eq!(
+            empty.doubts(),
+            ["config.templates is empty: every injection will fail"]
+        );
+        let missing = InjectorConfig::parse(
+            "policy: enabled\ndefaultTemplates: [sidecar, extra]\ntemplates:\n  sidecar: 'x: 1'\n",
+        )
+        .unwrap();
+        assert_eq!(missing.doubts().len(), 1);
+        assert!(missing.doubts()[0].contains("\"extra\""));
+        let aliased = InjectorConfig::parse(
+            "policy: enabled\ndefaultTemplates: [both]\ntemplates:\n  a: 'x: 1'\n  b: 'y: 1'\naliases:\n  both: [a, b]\n",
+        )
+        .unwrap();
+        assert!(aliased.doubts().is_empty(), "{:?}", aliased.doubts());
+    }
 
     #[test]
     fn parses_all_keys_and_ignores_the_legacy_template() {

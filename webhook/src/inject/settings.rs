@@ -32,6 +32,9 @@ pub enum SettingsError {
     Config(#[from] ConfigError),
     #[error("config.templates: {0}")]
     Template(#[from] TemplateError),
+    /// Reading the configuration hit a bug (a panic, caught).
+    #[error("internal error while reading the configuration: {0}")]
+    Internal(String),
 }
 
 /// The mesh config and values as templates see them, converted once.

@@ -2,11 +2,14 @@
 //! the sources that feed it (mounted files in [`files`], ConfigMaps and
 //! nodes through the API server in [`kube`]). A change is parsed whole
 //! into a new snapshot and swapped in atomically; a change that does not
-//! parse is refused, counted and logged, and the previous snapshot stays.
+//! parse is refused, counted and logged, and the previous snapshot stays
+//! (or, when only one of the two parts is bad, injector ConfigMap or mesh
+//! config, the other part's change applies with the bad one's last good text).
 
 pub mod files;
 pub mod kube;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
@@ -91,31 +94,89 @@ impl ConfigStore {
 
     /// Offers a new configuration from `source`. Unchanged text is a no-op
     /// (`Ok(false)`); text that parses replaces the configuration in force
-    /// (`Ok(true)`); text that does not is refused whole, counted and kept
-    /// out (`Err`). Parsing is CPU work of a few milliseconds: async
-    /// callers run this on a blocking thread.
+    /// (`Ok(true)`); text that does not is refused, counted and logged
+    /// (`Err`). As in Istio, the injector ConfigMap (`config` and `values`)
+    /// and the mesh config are separate parts: when only one of them is bad,
+    /// the other's change still applies, with the bad part's last good text
+    /// (for a mesh config never good, Istio's defaults). Parsing is CPU work
+    /// of a few milliseconds: async callers run this on a blocking thread.
     pub fn offer(&self, raw: RawConfig, source: &str) -> Result<bool, SettingsError> {
-        if self.current().is_some_and(|c| c.raw == raw) {
+        let current = self.current();
+        if current.as_ref().is_some_and(|c| c.raw == raw) {
             return Ok(false);
         }
-        match Settings::from_sources(&raw.config, &raw.values, &raw.mesh, self.features.clone()) {
+        let error = match self.parse(&raw) {
             Ok(settings) => {
-                let loaded = Arc::new(Loaded {
-                    settings: Arc::new(settings),
-                    generation: GENERATIONS.fetch_add(1, Ordering::Relaxed) + 1,
-                    raw,
-                    source: source.to_string(),
-                    loaded_at: SystemTime::now(),
-                });
-                *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded);
-                self.metrics.config_reload(true);
-                tracing::info!(source, "injection configuration loaded");
-                Ok(true)
+                self.install(settings, raw, source, None);
+                return Ok(true);
             }
-            Err(e) => {
-                self.refuse(source, e.to_string());
-                Err(e)
+            Err(e) => e,
+        };
+        self.refuse(source, error.to_string());
+        let last_mesh = current.as_ref().map_or("", |c| c.raw.mesh.as_str());
+        let mut parts = Vec::new();
+        if raw.mesh != last_mesh {
+            let kept = RawConfig {
+                mesh: last_mesh.to_string(),
+                ..raw.clone()
+            };
+            parts.push((
+                kept,
+                "its mesh config change refused, the last good one kept",
+            ));
+        }
+        if let Some(c) = &current {
+            let kept = RawConfig {
+                config: c.raw.config.clone(),
+                values: c.raw.values.clone(),
+                mesh: raw.mesh.clone(),
+            };
+            parts.push((
+                kept,
+                "its injector config change refused, the last good one kept",
+            ));
+        }
+        for (kept, note) in parts {
+            if current.as_ref().is_some_and(|c| c.raw == kept) {
+                continue;
             }
+            if let Ok(settings) = self.parse(&kept) {
+                self.install(settings, kept, source, Some(note));
+                break;
+            }
+        }
+        Err(error)
+    }
+
+    /// Parses `raw`; a panic in doing so (a bug) is an error like any other.
+    fn parse(&self, raw: &RawConfig) -> Result<Settings, SettingsError> {
+        let features = self.features.clone();
+        catch_unwind(AssertUnwindSafe(|| {
+            Settings::from_sources(&raw.config, &raw.values, &raw.mesh, features)
+        }))
+        .unwrap_or_else(|p| {
+            Err(SettingsError::Internal(crate::admission::panic_message(
+                &*p,
+            )))
+        })
+    }
+
+    fn install(&self, settings: Settings, raw: RawConfig, source: &str, note: Option<&str>) {
+        for doubt in settings.injector.doubts() {
+            tracing::warn!(source, "injection configuration: {doubt}");
+        }
+        let loaded = Arc::new(Loaded {
+            settings: Arc::new(settings),
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed) + 1,
+            raw,
+            source: source.to_string(),
+            loaded_at: SystemTime::now(),
+        });
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded);
+        self.metrics.config_reload(true);
+        match note {
+            None => tracing::info!(source, "injection configuration loaded"),
+            Some(note) => tracing::warn!(source, "injection configuration loaded, {note}"),
         }
     }
 
@@ -190,6 +251,69 @@ mod tests {
         })
     }
 
+    fn built_in() -> RawConfig {
+        RawConfig {
+            config: crate::defaults::CONFIG.into(),
+            values: crate::defaults::VALUES.into(),
+            mesh: crate::defaults::MESH.into(),
+        }
+    }
+
+    #[test]
+    fn a_bad_part_keeps_its_last_good_text_while_the_other_part_changes() {
+        let metrics = Arc::new(Metrics::default());
+        let store = ConfigStore::new(Features::default(), metrics.clone());
+        let bad_mesh = "defaultConfig: [unclosed".to_string();
+        let bad_values = "{not json".to_string();
+
+        // At start-up a bad mesh config gives way to Istio's defaults, as in Istio.
+        let first = RawConfig {
+            mesh: bad_mesh.clone(),
+            ..built_in()
+        };
+        let err = store.offer(first, "test").unwrap_err();
+        assert!(err.to_string().starts_with("mesh"), "{err}");
+        let c = store.current().expect("the injector config is in force");
+        assert_eq!(c.raw.mesh, "");
+        assert_eq!(c.raw.config, crate::defaults::CONFIG);
+        assert_eq!(metrics.config_reload_errors(), 1);
+
+        // A good mesh config with a bad injector change: the mesh applies.
+        let next = RawConfig {
+            values: bad_values.clone(),
+            ..built_in()
+        };
+        let err = store.offer(next, "test").unwrap_err();
+        assert!(err.to_string().starts_with("values"), "{err}");
+        let c = store.current().unwrap();
+        assert_eq!(c.raw, built_in());
+        assert_eq!(metrics.config_reload_errors(), 2);
+
+        // An injector change with a bad mesh config: the injector change applies, the
+        // last good mesh config stays.
+        let edited = crate::defaults::VALUES.replacen('{', "{\"revision\": \"canary\", ", 1);
+        let next = RawConfig {
+            values: edited.clone(),
+            mesh: bad_mesh.clone(),
+            ..built_in()
+        };
+        assert!(store.offer(next, "test").is_err());
+        let c = store.current().unwrap();
+        assert_eq!(c.raw.values, edited);
+        assert_eq!(c.raw.mesh, crate::defaults::MESH);
+
+        // Both parts bad: nothing changes.
+        let before = store.current().unwrap();
+        let both = RawConfig {
+            config: crate::defaults::CONFIG.into(),
+            values: bad_values,
+            mesh: bad_mesh,
+        };
+        assert!(store.offer(both, "test").is_err());
+        assert!(Arc::ptr_eq(&before, &store.current().unwrap()));
+        assert_eq!(metrics.config_reload_errors(), 4);
+    }
+
     #[test]
     fn refused_change_keeps_the_previous_configuration() {
         let metrics = Arc::new(Metrics::default());
@@ -212,6 +336,10 @@ mod tests {
             "unchanged text is a no-op"
         );
         let before = store.current().unwrap();
+        let bad = RawConfig {
+            config: bad.config,
+            ..good
+        };
         assert!(store.offer(bad, "test").is_err());
         assert!(Arc::ptr_eq(&before, &store.current().unwrap()));
         assert_eq!(metrics.config_reload_errors(), 2);
