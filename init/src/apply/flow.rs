@@ -17,7 +17,7 @@
 
 use super::backend::{Family, Knowledge};
 use super::canon::NameResolver;
-use super::compare::{compare, Comparison};
+use super::compare::{compare, Comparison, Detail};
 use super::error::ApplyError;
 use super::rules::{parse_payload, parse_save, Payload, SavedState};
 use super::txn::{create, listed_tables, listing_state, remove, replace, split_listing};
@@ -112,9 +112,7 @@ fn write(t: &dyn Tables, family: Family, input: &str, what: &str, log: &mut Vec<
             Write::Done(listing_state(&stdout, &tables))
         }
         Err(e) => {
-            log.push(format!(
-                "{family} transaction failed and changed nothing: {e}"
-            ));
+            log.push(format!("{family} write failed: {e}"));
             Write::Failed(e)
         }
     }
@@ -140,6 +138,36 @@ fn verified(
     }
 }
 
+/// Whether the state holds part of the desired rules and nothing else of ours: what a
+/// create that failed leaves when `iptables-restore` committed its first tables (it commits
+/// table by table) before one failed.
+fn partly_written(c: &Comparison) -> bool {
+    matches!(c, Comparison::Different(diffs) if diffs
+        .iter()
+        .all(|d| matches!(d.detail, Detail::MissingChain | Detail::Missing { .. })))
+}
+
+/// Removes what a failed create committed, so that the family is left as it was.
+fn undo_partial(
+    t: &dyn Tables,
+    family: Family,
+    current: &SavedState,
+    desired: &Payload,
+    names: &dyn NameResolver,
+    log: &mut Vec<String>,
+) {
+    log.push(format!(
+        "{family}: iptables-restore committed part of the failed write (it commits table by table); removing that part"
+    ));
+    if let Some(input) = remove(current, Some(desired), names) {
+        if let Write::Failed(e) = write(t, family, &input, "removing", log) {
+            log.push(format!(
+                "{family}: the committed part could not be removed ({e}); remove it with --cleanup-only"
+            ));
+        }
+    }
+}
+
 /// Brings our part of the family to `payload_text`.
 pub fn apply_family(
     t: &dyn Tables,
@@ -160,8 +188,8 @@ pub fn apply_family(
         ));
         return Ok(Action::NothingPlanned);
     }
-    // (state the last failed write was based on, its error)
-    let mut failed: Option<(Option<SavedState>, ApplyError)> = None;
+    // (state the last failed write was based on, its error, whether it was a create)
+    let mut failed: Option<(Option<SavedState>, ApplyError, bool)> = None;
     // what our last committed (but unverified) write did
     let mut wrote: Option<Action> = None;
     if t.knowledge() == Knowledge::NoOwnedChains {
@@ -173,19 +201,23 @@ pub fn apply_family(
                 return Ok(Action::Created)
             }
             Write::Done(_) => wrote = Some(Action::Created),
-            Write::Failed(e) => failed = Some((None, e)),
+            Write::Failed(e) => failed = Some((None, e, true)),
         }
     }
     for _ in 0..ATTEMPTS {
         let saved = t.save()?;
         let current = parse_state(family, &saved)?;
         let comparison = compare(&current, &desired, names);
-        if let Some((before, e)) = failed.take() {
+        if let Some((before, e, created)) = failed.take() {
             let unmoved = match &before {
                 Some(b) => *b == current,
                 None => comparison == Comparison::Absent,
             };
             if unmoved {
+                return Err(e);
+            }
+            if created && partly_written(&comparison) {
+                undo_partial(t, family, &current, &desired, names, log);
                 return Err(e);
             }
         }
@@ -238,11 +270,11 @@ pub fn apply_family(
                 return Ok(action)
             }
             Write::Done(_) => wrote = Some(action),
-            Write::Failed(e) => failed = Some((Some(current), e)),
+            Write::Failed(e) => failed = Some((Some(current), e, action == Action::Created)),
         }
     }
     let last = failed
-        .map(|(_, e)| e.to_string())
+        .map(|(_, e, _)| e.to_string())
         .unwrap_or_else(|| "the rules kept changing after each write".to_string());
     Err(ApplyError::Contended {
         family,

@@ -5,10 +5,13 @@
 //! (free when netlink or `/proc/net` proves there is no `ISTIO_*` chain, else
 //! one `iptables-save`), compare it with the payload ([`compare`]) and write
 //! at most one `iptables-restore --noflush` transaction ([`txn`]), so that a
-//! family is changed entirely or not at all. The families run in parallel.
+//! family is changed entirely or not at all (`iptables-restore` commits table
+//! by table: a create that fails after committing some tables is undone by
+//! [`flow`]). The families run in parallel.
 //! TPROXY policy routing and the IPv6 `::6` address follow ([`routes`]).
 //! One run at a time per network namespace ([`lock`]). On the fast path (a
-//! single family without any ISTIO_* chain yet, nothing to run afterwards)
+//! single family of a single table without any ISTIO_* chain yet, nothing to
+//! run afterwards)
 //! mesh-init `exec`s the restore instead of waiting for it, so that a fresh
 //! pod costs one iptables process, like a bare restore; the restore inherits
 //! the lock and prints the final rules on stderr, and its exit status is the
@@ -273,7 +276,9 @@ pub fn apply(
             };
             if sys.knowledge == Knowledge::NoOwnedChains {
                 if let Ok(payload) = rules::parse_payload(text) {
-                    if !payload.is_empty() {
+                    // One table only: iptables-restore commits table by table, and after an
+                    // exec nothing is left to undo a write that fails part way.
+                    if !payload.is_empty() && txn::payload_tables(&payload).len() == 1 {
                         let input = txn::create(text, &payload);
                         return Err(exec_fast_path(opts, *family, sys, &input, detected, &held));
                     }

@@ -233,3 +233,73 @@ fn cleanup_removes_ours_or_reports_nothing() {
     let r = cleanup_family(&fresh, Family::V4, None, &NumericIds, &mut log);
     assert_eq!(r.unwrap(), Action::NothingToRemove);
 }
+
+/// Two tables: `iptables-restore` commits `nat`, then fails on `raw`.
+const TWO_TABLES: &str = "* nat\n-N ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -o lo -s 127.0.0.6/32 -j RETURN\nCOMMIT\n* raw\n-N ISTIO_OUTPUT\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -o lo -s 127.0.0.6/32 -j RETURN\nCOMMIT\n";
+const NAT_ONLY: &str = "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*nat\n:OUTPUT ACCEPT [0:0]\n:ISTIO_OUTPUT - [0:0]\n-A OUTPUT -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN\nCOMMIT\n";
+
+#[test]
+fn a_create_that_fails_after_committing_a_table_is_undone() {
+    for knowledge in [Knowledge::NoOwnedChains, Knowledge::Unknown] {
+        let saves: &[&str] = match knowledge {
+            Knowledge::NoOwnedChains => &[NAT_ONLY],
+            _ => &[
+                "*raw\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*nat\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n",
+                NAT_ONLY,
+            ],
+        };
+        let s = Script::new(
+            knowledge,
+            saves,
+            vec![
+                Err("line 9: RULE_APPEND failed (No such file or directory)"),
+                Ok(""),
+            ],
+        );
+        let mut log = Vec::new();
+        let r = apply_family(
+            &s,
+            Family::V4,
+            TWO_TABLES,
+            Mode::default(),
+            &NumericIds,
+            &mut log,
+        );
+        let e = r.unwrap_err().to_string();
+        assert!(
+            e.ends_with("RULE_APPEND failed (No such file or directory)"),
+            "{e}"
+        );
+        let written = s.written.borrow();
+        assert_eq!(written.len(), 2, "the create, then the undo: {written:?}");
+        let undo = &written[1];
+        assert!(undo.starts_with("*nat\n"), "{undo}");
+        assert!(undo.contains("-D OUTPUT -j ISTIO_OUTPUT\n"), "{undo}");
+        assert!(undo.contains("-X ISTIO_OUTPUT\n"), "{undo}");
+        assert!(!undo.contains("*raw"), "nothing of ours in raw: {undo}");
+        assert!(
+            log.iter()
+                .any(|l| l.contains("committed part of the failed write")),
+            "{log:?}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_replace_is_not_undone() {
+    // A drift being reconciled: the failed write was no create, so what is there stays.
+    let s = Script::new(
+        Knowledge::Unknown,
+        &[TAINTED, TAINTED],
+        vec![Err("Couldn't load match `owner'")],
+    );
+    let (r, _) = run(
+        &s,
+        Mode {
+            reconcile: true,
+            force_apply: false,
+        },
+    );
+    assert!(r.is_err());
+    assert_eq!(s.written.borrow().len(), 1);
+}
