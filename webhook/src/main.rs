@@ -90,7 +90,13 @@ fn parse_kube_inject(args: &[String]) -> Result<KubeInjectArgs> {
             "--injectConfigFile" => out.config = Some(value()?),
             "--valuesFile" => out.values = Some(value()?),
             "--meshConfigFile" => out.mesh = Some(value()?),
-            "--revision" | "-r" => out.revision = value()?,
+            // As istioctl: the revision named `default` renders as no revision.
+            "--revision" | "-r" => {
+                out.revision = value()?;
+                if out.revision == "default" {
+                    out.revision.clear();
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -116,6 +122,15 @@ fn config_value(path: &str, key: &str) -> Result<String> {
     Ok(text)
 }
 
+/// An `--injectConfigFile` that is not an injector config with templates is, as in
+/// istioctl, the `sidecar` template itself.
+fn bare_template_or_config(text: String) -> String {
+    match webhook::config::InjectorConfig::parse(&text) {
+        Ok(c) if !c.templates.is_empty() => text,
+        _ => serde_json::json!({ "templates": { "sidecar": text } }).to_string(),
+    }
+}
+
 fn kube_inject_cmd(args: &[String]) -> Result<()> {
     let a = parse_kube_inject(args)?;
     let input_path = a
@@ -123,7 +138,7 @@ fn kube_inject_cmd(args: &[String]) -> Result<()> {
         .context("kube-inject needs -f FILE (or -f - for stdin)")?;
     // Each file is optional: what is not given comes from the built-in defaults.
     let config = match &a.config {
-        Some(p) => config_value(p, "config")?,
+        Some(p) => bare_template_or_config(config_value(p, "config")?),
         None => webhook::defaults::CONFIG.to_string(),
     };
     let values = match &a.values {
@@ -140,7 +155,8 @@ fn kube_inject_cmd(args: &[String]) -> Result<()> {
     }
     let settings = Settings::from_sources(&config, &values, &mesh, features)
         .context("loading the injection configuration")?;
-    for d in settings.injector.doubts() {
+    // kube-inject injects whatever the policy (as istioctl does): only template doubts apply.
+    for d in settings.injector.template_doubts() {
         eprintln!("meshinject: warning: {d}");
     }
     let input = if input_path == "-" {

@@ -115,8 +115,8 @@ impl InjectorConfig {
     }
 
     /// What is valid but almost certainly not meant, one sentence each: a policy other than
-    /// `enabled`/`disabled` (injection off unless a pod asks for it), no templates, default
-    /// templates naming no template or alias.
+    /// `enabled`/`disabled` (injection off unless a pod asks for it), then
+    /// [`Self::template_doubts`].
     pub fn doubts(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let InjectionPolicy::Invalid(p) = &self.policy {
@@ -124,10 +124,19 @@ impl InjectorConfig {
                 "{CONFIG_KEY}.policy {p:?} is neither \"enabled\" nor \"disabled\": pods are not injected unless they ask for it"
             ));
         }
+        out.extend(self.template_doubts());
+        out
+    }
+
+    /// No templates, or default templates naming no template or alias: every injection (or
+    /// every one without an `inject.istio.io/templates` annotation) would fail.
+    pub fn template_doubts(&self) -> Vec<String> {
+        let mut out = Vec::new();
         if self.templates.is_empty() {
             out.push(format!(
                 "{CONFIG_KEY}.templates is empty: every injection will fail"
             ));
+            return out;
         }
         for name in &self.default_templates {
             let known = self.templates.contains_key(name)
@@ -135,7 +144,7 @@ impl InjectorConfig {
                     .aliases
                     .get(name)
                     .is_some_and(|names| names.iter().all(|n| self.templates.contains_key(n)));
-            if !known && !self.templates.is_empty() {
+            if !known {
                 out.push(format!(
                     "{CONFIG_KEY}.defaultTemplates names {name:?}, which is no template: injections without an inject.istio.io/templates annotation will fail"
                 ));
