@@ -141,6 +141,13 @@ fn fake_api() -> Arc<FakeApi> {
 
 impl Fake {
     async fn start(features: Features) -> Fake {
+        Fake::start_with(features, |_| {}).await
+    }
+
+    async fn start_with(
+        features: Features,
+        tweak: impl FnOnce(&mut webhook::server::Options),
+    ) -> Fake {
         let (configmaps, nodes) = (fake_api(), fake_api());
         let app = Router::new()
             .route(
@@ -177,6 +184,8 @@ impl Fake {
             kubeconfig: Some(kubeconfig),
             ..Default::default()
         };
+        let mut opts = opts;
+        tweak(&mut opts);
         let running = webhook::server::start(opts, features)
             .await
             .expect("server starts");
@@ -353,6 +362,29 @@ async fn configmap_changes_reach_the_next_injection() {
         assert_eq!(h.metric("meshinject_config_reload_errors_total").await, 2.0);
         assert_eq!(h.metric("meshinject_config_reloads_total").await, 2.0);
 
+        fake.stop().await;
+    })
+    .await
+    .expect("test within its time limit");
+}
+
+/// A ConfigMap watch that fails (here: a namespace the API server does not serve, as an RBAC
+/// refusal would) is named by `/readyz`, not only "no configuration yet".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_watch_is_named_by_readiness() {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        let fake = Fake::start_with(Features::default(), |o| {
+            o.config_namespace = "elsewhere".into()
+        })
+        .await;
+        let monitoring = fake.server.running.monitoring_addr;
+        let named = wait_until(Duration::from_secs(10), || async {
+            let (status, body) = http_get(monitoring, "/readyz").await;
+            status == 503 && body.contains("watching configmap elsewhere/istio-sidecar-injector")
+        })
+        .await;
+        let (_, body) = http_get(monitoring, "/readyz").await;
+        assert!(named.is_ok(), "/readyz says: {body}");
         fake.stop().await;
     })
     .await

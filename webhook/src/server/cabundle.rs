@@ -81,7 +81,7 @@ pub fn patch_for(mwc: &MutatingWebhookConfiguration, ca: &[u8]) -> Option<serde_
 pub async fn keep_ca_bundle(client: Client, name: String, ca_pem: String, metrics: Arc<Metrics>) {
     const MAX_BACKOFF: Duration = Duration::from_secs(60);
     let api: Api<MutatingWebhookConfiguration> = Api::all(client);
-    let mut events = crate::watch::kube::watch_one(api.clone(), &name).boxed();
+    let mut events = crate::watch::kube::watch_one(api.clone(), &name, |_| {}).boxed();
     let mut latest: Option<MutatingWebhookConfiguration> = None;
     let mut backoff = Duration::from_secs(1);
     let mut retry_in: Option<Duration> = None;

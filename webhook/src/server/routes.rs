@@ -64,14 +64,14 @@ impl AppState {
         if self.shutting_down.load(Ordering::Relaxed) {
             Some("shutting down".into())
         } else if self.store.current().is_none() && !self.noop {
-            Some(match self.store.last_error() {
-                Some(r) => format!(
-                    "no valid injection configuration loaded yet; {} was refused: {}",
-                    r.source, r.error
-                )
-                .into(),
-                None => "no valid injection configuration loaded yet".into(),
-            })
+            let mut why = "no valid injection configuration loaded yet".to_string();
+            if let Some(r) = self.store.last_error() {
+                why.push_str(&format!("; {} was refused: {}", r.source, r.error));
+            }
+            if let Some(e) = self.store.watch_error() {
+                why.push_str(&format!("; {e}"));
+            }
+            Some(why.into())
         } else if self.needs_nodes && self.cluster.nodes().is_none() {
             Some("node list not synced yet".into())
         } else if self.needs_namespaces && self.cluster.namespace_lookup().is_none() {

@@ -76,9 +76,11 @@ impl ConfigMapSource {
 
 /// The latest state of one named object: `Some(None)` once it is known not
 /// to exist.
+/// `status` hears every watch failure (`Some`, the error) and every success after one (`None`).
 pub(crate) fn watch_one<K>(
     api: Api<K>,
     name: &str,
+    mut status: impl FnMut(Option<String>) + Send + 'static,
 ) -> impl futures_util::Stream<Item = Option<K>> + Send + 'static
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
@@ -89,6 +91,10 @@ where
     watcher::watcher(api, cfg)
         .default_backoff()
         .filter_map(move |ev| {
+            match &ev {
+                Ok(_) => status(None),
+                Err(e) => status(Some(e.to_string())),
+            }
             let out = match ev {
                 Ok(Event::Apply(o)) => Some(Some(o)),
                 Ok(Event::Delete(_)) => Some(None),
@@ -146,8 +152,15 @@ pub async fn run_configmaps(client: Client, src: ConfigMapSource, store: Arc<Con
         Mesh(Option<ConfigMap>),
     }
     let api: Api<ConfigMap> = Api::namespaced(client, &src.namespace);
-    let injector = watch_one(api.clone(), &src.injector).map(Change::Injector);
-    let mesh = watch_one(api, &src.mesh).map(Change::Mesh);
+    let status = |object: String| {
+        let store = store.clone();
+        move |e: Option<String>| store.set_watch_error(e.map(|e| format!("watching {object}: {e}")))
+    };
+    let injector_name = format!("configmap {}/{}", src.namespace, src.injector);
+    let mesh_name = format!("configmap {}/{}", src.namespace, src.mesh);
+    let injector =
+        watch_one(api.clone(), &src.injector, status(injector_name)).map(Change::Injector);
+    let mesh = watch_one(api, &src.mesh, status(mesh_name)).map(Change::Mesh);
     let mut changes = futures_util::stream::select(injector, mesh).boxed();
     let (mut injector, mut mesh): (Option<Option<ConfigMap>>, Option<Option<ConfigMap>>) =
         (None, None);

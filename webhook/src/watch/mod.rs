@@ -59,6 +59,8 @@ pub struct Refusal {
 pub struct ConfigStore {
     current: RwLock<Option<Arc<Loaded>>>,
     last_error: Mutex<Option<Refusal>>,
+    /// Why the source cannot be read right now (a failing ConfigMap watch), if it cannot.
+    watch_error: Mutex<Option<String>>,
     features: Features,
     metrics: Arc<Metrics>,
 }
@@ -68,6 +70,7 @@ impl ConfigStore {
         ConfigStore {
             current: RwLock::new(None),
             last_error: Mutex::new(None),
+            watch_error: Mutex::new(None),
             features,
             metrics,
         }
@@ -90,6 +93,18 @@ impl ConfigStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Why the source cannot be read right now, if it cannot.
+    pub fn watch_error(&self) -> Option<String> {
+        self.watch_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_watch_error(&self, error: Option<String>) {
+        *self.watch_error.lock().unwrap_or_else(|p| p.into_inner()) = error;
     }
 
     /// Offers a new configuration from `source`. Unchanged text is a no-op
