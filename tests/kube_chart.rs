@@ -88,12 +88,14 @@ fn deployment_runs_the_server_hardened() {
         ]
     );
     // Not ready and still answering, then draining: all within the grace period.
-    assert!(
-        5 + 10
-            < pod["terminationGracePeriodSeconds"]
-                .as_i64()
-                .expect("grace period")
-    );
+    let seconds = |flag: &str| -> i64 {
+        let at = args.iter().position(|a| *a == flag).expect(flag);
+        args[at + 1].parse().expect("whole seconds")
+    };
+    let grace = pod["terminationGracePeriodSeconds"]
+        .as_i64()
+        .expect("grace period");
+    assert!(seconds("--shutdown-delay") + seconds("--drain-timeout") < grace);
     assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/healthz");
     assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/readyz");
     assert_eq!(c["readinessProbe"]["httpGet"]["port"], "http-monitoring");

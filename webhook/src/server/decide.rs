@@ -124,17 +124,13 @@ pub fn prepare(st: &AppState, body: &[u8], path: &str) -> Step {
             });
         }
     };
-    let (version, uid) = (req.api_version, req.uid.clone());
-    guarded(
-        version,
-        &uid.clone(),
-        || decided(st, req, uid, path),
-        Step::Done,
-    )
+    let uid = req.uid.clone();
+    guarded(req.api_version, &uid, || decided(st, req, path), Step::Done)
 }
 
 /// [`prepare`] once the review is decoded.
-fn decided(st: &AppState, req: Request, uid: String, path: &str) -> Step {
+fn decided(st: &AppState, req: Request, path: &str) -> Step {
+    let uid = req.uid.clone();
     if st.noop {
         let d = Decision {
             answer: Answer::Allow,

@@ -75,8 +75,8 @@ impl ConfigMapSource {
 }
 
 /// The latest state of one named object: `Some(None)` once it is known not
-/// to exist.
-/// `status` hears every watch failure (`Some`, the error) and every success after one (`None`).
+/// to exist. `status` hears every watch failure (`Some`, the error) and every
+/// success (`None`).
 pub(crate) fn watch_one<K>(
     api: Api<K>,
     name: &str,
@@ -152,15 +152,13 @@ pub async fn run_configmaps(client: Client, src: ConfigMapSource, store: Arc<Con
         Mesh(Option<ConfigMap>),
     }
     let api: Api<ConfigMap> = Api::namespaced(client, &src.namespace);
-    let status = |object: String| {
-        let store = store.clone();
-        move |e: Option<String>| store.set_watch_error(e.map(|e| format!("watching {object}: {e}")))
+    let status = |name: &str| {
+        let (store, object) = (store.clone(), format!("configmap {}/{name}", src.namespace));
+        move |e: Option<String>| store.set_watch_error(&object, e)
     };
-    let injector_name = format!("configmap {}/{}", src.namespace, src.injector);
-    let mesh_name = format!("configmap {}/{}", src.namespace, src.mesh);
     let injector =
-        watch_one(api.clone(), &src.injector, status(injector_name)).map(Change::Injector);
-    let mesh = watch_one(api, &src.mesh, status(mesh_name)).map(Change::Mesh);
+        watch_one(api.clone(), &src.injector, status(&src.injector)).map(Change::Injector);
+    let mesh = watch_one(api, &src.mesh, status(&src.mesh)).map(Change::Mesh);
     let mut changes = futures_util::stream::select(injector, mesh).boxed();
     let (mut injector, mut mesh): (Option<Option<ConfigMap>>, Option<Option<ConfigMap>>) =
         (None, None);

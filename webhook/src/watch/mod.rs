@@ -9,6 +9,7 @@
 pub mod files;
 pub mod kube;
 
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -59,8 +60,8 @@ pub struct Refusal {
 pub struct ConfigStore {
     current: RwLock<Option<Arc<Loaded>>>,
     last_error: Mutex<Option<Refusal>>,
-    /// Why the source cannot be read right now (a failing ConfigMap watch), if it cannot.
-    watch_error: Mutex<Option<String>>,
+    /// Why the source cannot be read right now: each failing watch's last error, by object.
+    watch_errors: Mutex<BTreeMap<String, String>>,
     features: Features,
     metrics: Arc<Metrics>,
 }
@@ -70,7 +71,7 @@ impl ConfigStore {
         ConfigStore {
             current: RwLock::new(None),
             last_error: Mutex::new(None),
-            watch_error: Mutex::new(None),
+            watch_errors: Mutex::default(),
             features,
             metrics,
         }
@@ -95,16 +96,24 @@ impl ConfigStore {
             .clone()
     }
 
-    /// Why the source cannot be read right now, if it cannot.
+    /// Why the source cannot be read right now (`watching <object>: <error>` for each failing
+    /// watch), if it cannot.
     pub fn watch_error(&self) -> Option<String> {
-        self.watch_error
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        let errors = self.watch_errors.lock().unwrap_or_else(|p| p.into_inner());
+        let all: Vec<String> = errors
+            .iter()
+            .map(|(object, e)| format!("watching {object}: {e}"))
+            .collect();
+        (!all.is_empty()).then(|| all.join("; "))
     }
 
-    pub fn set_watch_error(&self, error: Option<String>) {
-        *self.watch_error.lock().unwrap_or_else(|p| p.into_inner()) = error;
+    /// Records the state of the watch of `object`: its error, or `None` once it works.
+    pub fn set_watch_error(&self, object: &str, error: Option<String>) {
+        let mut errors = self.watch_errors.lock().unwrap_or_else(|p| p.into_inner());
+        match error {
+            Some(e) => errors.insert(object.to_string(), e),
+            None => errors.remove(object),
+        };
     }
 
     /// Offers a new configuration from `source`. Unchanged text is a no-op
@@ -327,6 +336,20 @@ mod tests {
         assert!(store.offer(both, "test").is_err());
         assert!(Arc::ptr_eq(&before, &store.current().unwrap()));
         assert_eq!(metrics.config_reload_errors(), 4);
+    }
+
+    #[test]
+    fn a_working_watch_does_not_hide_another_ones_failure() {
+        let store = ConfigStore::new(Features::default(), Arc::new(Metrics::default()));
+        assert_eq!(store.watch_error(), None);
+        store.set_watch_error("configmap a/x", Some("forbidden".into()));
+        store.set_watch_error("configmap a/y", None);
+        assert_eq!(
+            store.watch_error().as_deref(),
+            Some("watching configmap a/x: forbidden")
+        );
+        store.set_watch_error("configmap a/x", None);
+        assert_eq!(store.watch_error(), None);
     }
 
     #[test]
